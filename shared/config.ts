@@ -1,0 +1,97 @@
+// The one configuration module: every address and setting, parsed once from the environment with
+// zod, with working local defaults. A bad value fails fast naming the variable.
+import { z } from 'zod';
+
+const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
+const port = z.coerce.number().int().min(1).max(65535);
+
+const schema = z.object({
+  REBOUND_TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+  REBOUND_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  REBOUND_TEMPORAL_UI_PORT: port.default(8233),
+  REBOUND_TASK_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes')
+    .default('rebound'),
+  REBOUND_PG_HOST: z.string().min(1).default('127.0.0.1'),
+  REBOUND_PG_PORT: port.default(5432),
+  REBOUND_PG_USER: z.string().min(1).default('rebound'),
+  REBOUND_PG_PASSWORD: z.string().min(1).default('rebound-dev'),
+  REBOUND_PLATFORM_DB: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('platform'),
+  REBOUND_STATE_DB: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('rebound'),
+  REBOUND_REDIS_URL: z
+    .string()
+    .regex(/^redis:\/\/[^:/\s]+:\d{1,5}(\/\d+)?$/, 'expected redis://host:port[/db]')
+    .default('redis://127.0.0.1:6379'),
+  REBOUND_KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^:,\s]+:\d{1,5}(,[^:,\s]+:\d{1,5})*$/, 'expected host:port[,host:port…]')
+    .default('127.0.0.1:9092'),
+  REBOUND_KAFKA_CONTROLLER_PORT: port.default(19093),
+  REBOUND_API_HOST: z.string().min(1).default('127.0.0.1'),
+  REBOUND_API_PORT: port.default(8080),
+  REBOUND_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface ReboundConfig {
+  temporal: { address: string; namespace: string; uiPort: number; taskQueuePrefix: string };
+  postgres: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    platformDb: string;
+    stateDb: string;
+  };
+  redis: { url: string };
+  kafka: { brokers: string[]; controllerPort: number };
+  api: { host: string; port: number };
+  logLevel: RawConfig['REBOUND_LOG_LEVEL'];
+  raw: RawConfig;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReboundConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (i) => `  ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+    );
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  return {
+    temporal: {
+      address: c.REBOUND_TEMPORAL_ADDRESS,
+      namespace: c.REBOUND_TEMPORAL_NAMESPACE,
+      uiPort: c.REBOUND_TEMPORAL_UI_PORT,
+      taskQueuePrefix: c.REBOUND_TASK_QUEUE_PREFIX,
+    },
+    postgres: {
+      host: c.REBOUND_PG_HOST,
+      port: c.REBOUND_PG_PORT,
+      user: c.REBOUND_PG_USER,
+      password: c.REBOUND_PG_PASSWORD,
+      platformDb: c.REBOUND_PLATFORM_DB,
+      stateDb: c.REBOUND_STATE_DB,
+    },
+    redis: { url: c.REBOUND_REDIS_URL },
+    kafka: { brokers: c.REBOUND_KAFKA_BROKERS.split(','), controllerPort: c.REBOUND_KAFKA_CONTROLLER_PORT },
+    api: { host: c.REBOUND_API_HOST, port: c.REBOUND_API_PORT },
+    logLevel: c.REBOUND_LOG_LEVEL,
+    raw: c,
+  };
+}
+
+/** The names of the variables, for help texts and the compose file check. */
+export const configVariables = Object.keys(schema.shape) as (keyof RawConfig)[];

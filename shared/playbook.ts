@@ -1,0 +1,47 @@
+// What every playbook workflow receives besides its own parameters, and the playbook names.
+import { z } from 'zod';
+
+export const PLAYBOOK_NAMES = [
+  'health-probe',
+  'consumer-safe-mode-restart',
+  'quarantine-redrive',
+  'org-deletion',
+  'partition-merge',
+  'entitlement-resync',
+  'outbox-replay',
+  'cache-repair',
+] as const;
+export type PlaybookName = (typeof PLAYBOOK_NAMES)[number];
+
+/** Resources are `<kind>:<id>`, e.g. group:notification-consumer, org:<uuid>. */
+export const resourceSchema = z.string().regex(/^[a-z][a-z0-9-]*:[^\s]+$/, 'resource as <kind>:<id>');
+
+export const approvalPolicySchema = z.object({
+  /** Principals allowed to decide; with allowedRoles, either grants the right. */
+  allowedPrincipals: z.array(z.string().min(1)).default([]),
+  allowedRoles: z.array(z.string().min(1)).default(['approver']),
+  /** How many distinct approvers must approve (N of M). */
+  quorum: z.number().int().min(1).default(1),
+  /** How long to wait for a decision before escalating and taking the safe default. */
+  timeout: z.string().default('1h'),
+  /** Whether the steps that need approval need it (policy may waive it, never for security). */
+  required: z.boolean().default(true),
+});
+export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
+
+export const playbookContextSchema = z.object({
+  resource: resourceSchema,
+  /** Principal that started the recovery (an operator, or `alertmanager`); may not approve it. */
+  initiator: z.string().min(1),
+  reason: z.string().default(''),
+  dryRun: z.boolean().default(false),
+  incidentId: z.string().optional(),
+  approvalPolicy: approvalPolicySchema.default({
+    allowedPrincipals: [],
+    allowedRoles: ['approver'],
+    quorum: 1,
+    timeout: '1h',
+    required: true,
+  }),
+});
+export type PlaybookContext = z.infer<typeof playbookContextSchema>;

@@ -1,0 +1,170 @@
+// The workflow interface that every playbook and the incident workflow answer: the `status`
+// query, the `approve` / `reject` updates, the `decision` signal and the kill-switch signals.
+// Defined once here and imported by workflows and clients alike.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const PHASES = [
+  'starting',
+  'classifying',
+  'planning',
+  'running',
+  'awaiting-approval',
+  'paused',
+  'monitoring',
+  'compensating',
+  'verifying',
+  'needs-human',
+  'closed',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const OUTCOMES = [
+  'recovered',
+  'compensated',
+  'escalated',
+  'cancelled',
+  'failed',
+  'resolved-before-action',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export type StepState = 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface StepStatus {
+  name: string;
+  state: StepState;
+  /** Activity attempts the workflow made for this step (each one is a separate history event). */
+  attempts: number;
+  /** Marks a step that destroys or rewrites data; skipped once the alert resolves, if not yet started. */
+  destructive: boolean;
+  startedAt: string;
+  finishedAt?: string;
+  lastError?: string;
+  /** A short human summary of what the step did (never secrets). */
+  summary?: string;
+}
+
+export interface CompensationStatus {
+  name: string;
+  state: 'succeeded' | 'failed';
+  at: string;
+  error?: string;
+}
+
+export type DecisionKind = 'approve' | 'reject';
+
+export interface Vote {
+  principal: string;
+  decision: DecisionKind;
+  choice?: string;
+  comment?: string;
+  at: string;
+}
+
+export interface PendingApproval {
+  id: string;
+  step: string;
+  question: string;
+  /** Choices an approver may pick with `approve` (for example retry-safe-mode); empty means yes/no. */
+  choices: string[];
+  allowedPrincipals: string[];
+  allowedRoles: string[];
+  quorum: number;
+  votes: Vote[];
+  deadline: string;
+  /** What happens at the deadline; never a destructive action. */
+  onTimeout: string;
+}
+
+export interface DecisionRecord {
+  approvalId: string;
+  step: string;
+  outcome: 'approved' | 'rejected' | 'timed-out';
+  choice?: string;
+  votes: Vote[];
+  at: string;
+}
+
+export interface PlaybookResult {
+  outcome: Outcome;
+  summary: string;
+  details?: Record<string, unknown>;
+}
+
+export interface PlannedAction {
+  step: string;
+  action: string;
+  destructive: boolean;
+  details?: Record<string, unknown>;
+}
+
+export interface PlaybookStatus {
+  workflowId: string;
+  playbook: string;
+  resource: string;
+  initiator: string;
+  dryRun: boolean;
+  phase: Phase;
+  currentStep?: string;
+  paused: boolean;
+  alertResolved: boolean;
+  steps: StepStatus[];
+  pendingApproval?: PendingApproval;
+  decisions: DecisionRecord[];
+  compensations: CompensationStatus[];
+  plan?: PlannedAction[];
+  result?: PlaybookResult;
+  startedAt: string;
+  updatedAt: string;
+}
+
+/**
+ * A decision as the API issues it: the principal and roles come from the bearer token, and the
+ * signature (HMAC-SHA256 over `decisionSigningPayload`) proves the API issued it, so a raw
+ * Temporal client cannot forge an approval.
+ */
+export interface SignedDecision {
+  workflowId: string;
+  approvalId: string;
+  principal: string;
+  roles: string[];
+  decision: DecisionKind;
+  choice?: string;
+  comment?: string;
+  issuedAt: string;
+  signature: string;
+}
+
+export interface DecisionReply {
+  approvalId: string;
+  accepted: true;
+  votes: number;
+  quorum: number;
+  settled: boolean;
+}
+
+export const statusQuery = defineQuery<PlaybookStatus>('status');
+export const approveUpdate = defineUpdate<DecisionReply, [SignedDecision]>('approve');
+export const rejectUpdate = defineUpdate<DecisionReply, [SignedDecision]>('reject');
+/** Fire-and-forget form of approve/reject (chat buttons, webhooks): verified the same way. */
+export const decisionSignal = defineSignal<[SignedDecision]>('decision');
+/** Kill switch: stop before the next mutating step / continue. */
+export const pauseSignal = defineSignal<[{ by: string; reason?: string }]>('pause');
+export const resumeSignal = defineSignal<[{ by: string }]>('resume');
+/** The alert behind the incident resolved: skip destructive steps not yet started. */
+export const alertResolvedSignal = defineSignal<[{ at: string }]>('alertResolved');
+
+/** The canonical text the API signs and workflows verify. */
+export function decisionSigningPayload(d: Omit<SignedDecision, 'signature'>): string {
+  return [
+    'rebound-decision-v1',
+    d.workflowId,
+    d.approvalId,
+    d.principal,
+    [...d.roles].sort().join(','),
+    d.decision,
+    d.choice ?? '',
+    d.comment ?? '',
+    d.issuedAt,
+  ].join('\n');
+}

@@ -1,0 +1,28 @@
+// Wires activity factories to their clients, grouped by the task queue (infrastructure) they run
+// on. Each playbook adds its factories to the group of the infrastructure it acts on.
+import { type Redis } from 'ioredis';
+import { type Kafka } from 'kafkajs';
+import { type Pool } from 'pg';
+import { createAuditActivities } from '../activities/audit';
+import {
+  createKafkaProbeActivities,
+  createPostgresProbeActivities,
+  createRedisProbeActivities,
+} from '../activities/health/probes';
+import { type InfraQueue } from '../shared/task-queues';
+
+export interface WorkerDeps {
+  platformPool: Pool;
+  statePool: Pool;
+  redis: Redis;
+  kafka: Kafka;
+}
+
+export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
+  return {
+    control: { ...createAuditActivities(deps) },
+    postgres: { ...createPostgresProbeActivities(deps) },
+    redis: { ...createRedisProbeActivities(deps) },
+    kafka: { ...createKafkaProbeActivities(deps) },
+  };
+}

@@ -1,0 +1,39 @@
+// The only place that creates infrastructure clients. Activities receive them through their
+// factories; tests and scripts reuse these constructors so every client is configured alike.
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { type ReboundConfig } from '../shared/config';
+
+export function createPool(config: ReboundConfig, database: 'platform' | 'state', max = 10): Pool {
+  const pg = config.postgres;
+  return new Pool({
+    host: pg.host,
+    port: pg.port,
+    user: pg.user,
+    password: pg.password,
+    database: database === 'platform' ? pg.platformDb : pg.stateDb,
+    max,
+    connectionTimeoutMillis: 5_000,
+    application_name: `rebound-${database}`,
+  });
+}
+
+export function createRedis(config: ReboundConfig, name = 'rebound'): Redis {
+  return new Redis(config.redis.url, {
+    connectionName: name,
+    // Fail a command instead of queueing it forever while Redis is down: activities retry.
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    lazyConnect: false,
+  });
+}
+
+export function createKafka(config: ReboundConfig, clientId = 'rebound'): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.ERROR,
+    retry: { retries: 5, initialRetryTime: 200 },
+  });
+}

@@ -1,0 +1,21 @@
+// Builds the workflow bundle once per process. The decision-verification key is compiled into the
+// bundle (webpack DefinePlugin) so workflows can verify approvals synchronously in update
+// validators without the key ever appearing in a workflow input or history.
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefinePlugin } from 'webpack';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export function bundleWorkflows(decisionKey: string): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    webpackConfigHook: (config) => {
+      config.plugins = [
+        ...(config.plugins ?? []),
+        new DefinePlugin({ __REBOUND_DECISION_KEY__: JSON.stringify(decisionKey) }),
+      ];
+      return config;
+    },
+    logger: undefined,
+  });
+}

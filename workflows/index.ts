@@ -1,0 +1,2 @@
+// Every workflow type the worker registers. Playbooks export their workflow function here.
+export { healthProbeWorkflow } from './health-probe';

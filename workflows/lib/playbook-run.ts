@@ -1,0 +1,321 @@
+// The runtime every playbook workflow is built on: it owns the `status` answered by the query,
+// runs steps with durable retries (each attempt and its error visible), honours the kill switch
+// before mutating steps, skips destructive steps once the alert resolved, keeps the saga's
+// compensations, gates steps on human approval, and audits each of these.
+import {
+  CancellationScope,
+  condition,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { AuditActivities } from '../../activities/audit';
+import { type PlaybookContext } from '../../shared/playbook';
+import { OutcomeAttr, PhaseAttr, PlaybookAttr } from '../../shared/search-attributes';
+import {
+  alertResolvedSignal,
+  pauseSignal,
+  resumeSignal,
+  statusQuery,
+  type Phase,
+  type PlannedAction,
+  type PlaybookResult,
+  type PlaybookStatus,
+  type StepStatus,
+} from '../../shared/workflow-interface';
+import { activitiesOn } from './activity-presets';
+import { ApprovalGate, type ApprovalOutcome, type ApprovalRequest } from './approvals';
+import { describeError, isRetryable } from './errors';
+
+export interface StepOptions<T> {
+  /** Changes the target system: waits while paused, and is audited. */
+  mutating?: boolean;
+  /** Destroys or rewrites data: skipped if the alert resolved before the step started. */
+  destructive?: boolean;
+  /** Attempts before the step fails (transient errors only). Default 5. */
+  maxAttempts?: number;
+  /** Delay before the second attempt; doubles each time up to 30 s. Default 1 s. */
+  initialBackoffMs?: number;
+  /** A one-line summary of the result for the status and the audit trail. */
+  summarize?: (result: T) => string;
+}
+
+export class StepSkipped extends Error {
+  constructor(readonly step: string) {
+    super(`step ${step} skipped: the alert resolved before it started`);
+    this.name = 'StepSkipped';
+  }
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+export class PlaybookRun {
+  readonly status: PlaybookStatus;
+  private readonly compensations: { name: string; run: () => Promise<unknown> }[] = [];
+  private readonly audit: AuditActivities;
+  private readonly gate: ApprovalGate;
+  private phaseBeforePause: Phase = 'running';
+
+  constructor(
+    playbook: string,
+    readonly ctx: PlaybookContext,
+  ) {
+    const now = this.now();
+    this.status = {
+      workflowId: workflowInfo().workflowId,
+      playbook,
+      resource: ctx.resource,
+      initiator: ctx.initiator,
+      dryRun: ctx.dryRun,
+      phase: 'starting',
+      paused: false,
+      alertResolved: false,
+      steps: [],
+      decisions: [],
+      compensations: [],
+      plan: ctx.dryRun ? [] : undefined,
+      startedAt: now,
+      updatedAt: now,
+    };
+    this.audit = activitiesOn<AuditActivities>('control', 'bookkeeping');
+    this.gate = new ApprovalGate({
+      initiator: () => this.ctx.initiator,
+      nowIso: () => this.now(),
+      onRequested: async (p) => {
+        this.status.pendingApproval = p;
+        this.setPhase('awaiting-approval');
+        await this.record(`approval:${p.id}:requested`, 'approval-requested', 'rebound', {
+          question: p.question,
+          choices: p.choices,
+          deadline: p.deadline,
+        });
+      },
+      onSettled: async (r) => {
+        this.status.pendingApproval = undefined;
+        this.status.decisions = this.gate.decisions;
+        this.setPhase('running');
+        await this.record(
+          `approval:${r.approvalId}:${r.outcome}`,
+          `approval-${r.outcome}`,
+          r.votes.at(-1)?.principal ?? 'rebound',
+          {
+            choice: r.choice,
+            votes: r.votes,
+          },
+        );
+      },
+      onRefused: async (d, refusal) => {
+        await this.record(
+          `decision-refused:${d.approvalId}:${d.principal}:${d.issuedAt}`,
+          'decision-refused',
+          d.principal,
+          {
+            code: refusal.code,
+            reason: refusal.message,
+          },
+        );
+      },
+      onTimeout: async (p) => {
+        await this.audit.notify({
+          workflowId: this.status.workflowId,
+          key: `approval-timeout:${p.id}`,
+          severity: 'critical',
+          message: `No decision on "${p.question}" for ${this.status.resource} by ${p.deadline}; taking the safe default: ${p.onTimeout}`,
+        });
+      },
+    });
+
+    setHandler(statusQuery, () => this.status);
+    setHandler(pauseSignal, ({ by, reason }) => {
+      if (this.status.paused) return;
+      this.status.paused = true;
+      this.touch();
+      void this.record(`pause:${this.now()}`, 'paused', by, { reason }).catch(() => undefined);
+    });
+    setHandler(resumeSignal, ({ by }) => {
+      if (!this.status.paused) return;
+      this.status.paused = false;
+      this.touch();
+      void this.record(`resume:${this.now()}`, 'resumed', by, {}).catch(() => undefined);
+    });
+    setHandler(alertResolvedSignal, () => {
+      this.status.alertResolved = true;
+      this.touch();
+    });
+  }
+
+  get dryRun(): boolean {
+    return this.ctx.dryRun;
+  }
+
+  setPhase(phase: Phase): void {
+    this.status.phase = phase;
+    this.touch();
+    this.upsert(PhaseAttr, phase);
+  }
+
+  /** Runs one step with durable retries; returns its result. Throws the last error when it fails. */
+  async step<T>(name: string, fn: () => Promise<T>, opts: StepOptions<T> = {}): Promise<T> {
+    if (opts.mutating || opts.destructive) await this.waitWhilePaused();
+    if (opts.destructive && this.status.alertResolved) {
+      this.status.steps.push({ ...this.newStep(name, true), state: 'skipped', finishedAt: this.now() });
+      await this.record(`step:${name}:skipped`, 'step-skipped', 'rebound', { reason: 'alert resolved' });
+      throw new StepSkipped(name);
+    }
+    const step = this.newStep(name, opts.destructive ?? false);
+    this.status.steps.push(step);
+    this.status.currentStep = name;
+    if (this.status.phase === 'starting') this.setPhase('running');
+    const maxAttempts = opts.maxAttempts ?? 5;
+    let backoff = opts.initialBackoffMs ?? 1_000;
+    for (;;) {
+      step.attempts += 1;
+      this.touch();
+      try {
+        const result = await fn();
+        step.state = 'succeeded';
+        step.finishedAt = this.now();
+        step.summary = opts.summarize?.(result);
+        this.touch();
+        if (opts.mutating || opts.destructive) {
+          await this.record(`step:${name}`, 'step-succeeded', 'rebound', {
+            summary: step.summary,
+            attempts: step.attempts,
+          });
+        }
+        return result;
+      } catch (err) {
+        step.lastError = describeError(err);
+        if (!isRetryable(err) || step.attempts >= maxAttempts) {
+          step.state = 'failed';
+          step.finishedAt = this.now();
+          this.touch();
+          if (opts.mutating || opts.destructive) {
+            await this.record(`step:${name}:failed`, 'step-failed', 'rebound', {
+              error: step.lastError,
+              attempts: step.attempts,
+            });
+          }
+          throw err;
+        }
+        this.touch();
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  /** Registers the undo of a step that just succeeded (saga). */
+  addCompensation(name: string, run: () => Promise<unknown>): void {
+    this.compensations.push({ name, run });
+  }
+
+  get compensationCount(): number {
+    return this.compensations.length;
+  }
+
+  /**
+   * Runs the registered compensations in reverse order, in a scope that cancellation cannot
+   * interrupt. Each is retried durably; one that still fails is recorded and the rest still run.
+   * Returns true when every compensation succeeded.
+   */
+  async compensate(reason: string): Promise<boolean> {
+    this.setPhase('compensating');
+    await this.record('compensation:start', 'compensation-started', 'rebound', { reason });
+    return CancellationScope.nonCancellable(async () => {
+      let allOk = true;
+      while (this.compensations.length > 0) {
+        const c = this.compensations.pop()!;
+        try {
+          await this.step(`compensate:${c.name}`, c.run, { maxAttempts: 10 });
+          this.status.compensations.push({ name: c.name, state: 'succeeded', at: this.now() });
+          await this.record(`compensation:${c.name}`, 'compensation-succeeded', 'rebound', {});
+        } catch (err) {
+          allOk = false;
+          this.status.compensations.push({
+            name: c.name,
+            state: 'failed',
+            at: this.now(),
+            error: describeError(err),
+          });
+          await this.record(`compensation:${c.name}:failed`, 'compensation-failed', 'rebound', {
+            error: describeError(err),
+          });
+        }
+        this.touch();
+      }
+      return allOk;
+    });
+  }
+
+  /** Dry-run: records what a step would do instead of doing it. */
+  plan(action: PlannedAction): void {
+    this.status.plan = [...(this.status.plan ?? []), action];
+    this.touch();
+  }
+
+  requestApproval(req: ApprovalRequest): Promise<ApprovalOutcome> {
+    return this.gate.request(req);
+  }
+
+  /** Writes an audit entry; `key` must be unique within this workflow and stable across replays. */
+  async record(key: string, kind: string, actor: string, detail: Record<string, unknown>): Promise<void> {
+    await this.audit.recordAudit({
+      workflowId: this.status.workflowId,
+      runId: workflowInfo().runId,
+      entryKey: key,
+      kind,
+      actor,
+      resource: this.status.resource,
+      detail,
+    });
+  }
+
+  notify(
+    key: string,
+    severity: 'info' | 'warning' | 'critical',
+    message: string,
+  ): Promise<{ sent: boolean }> {
+    return this.audit.notify({ workflowId: this.status.workflowId, key, severity, message });
+  }
+
+  /** Closes the run: the result becomes part of the status, the audit trail and the search attributes. */
+  async close(result: PlaybookResult): Promise<PlaybookResult> {
+    this.status.result = result;
+    this.status.currentStep = undefined;
+    this.setPhase('closed');
+    this.upsert(OutcomeAttr, result.outcome);
+    await CancellationScope.nonCancellable(() =>
+      this.record('closed', `closed-${result.outcome}`, 'rebound', { summary: result.summary }),
+    );
+    return result;
+  }
+
+  private async waitWhilePaused(): Promise<void> {
+    if (!this.status.paused) return;
+    this.phaseBeforePause = this.status.phase;
+    this.setPhase('paused');
+    await condition(() => !this.status.paused);
+    this.setPhase(this.phaseBeforePause);
+  }
+
+  private newStep(name: string, destructive: boolean): StepStatus {
+    return { name, state: 'running', attempts: 0, destructive, startedAt: this.now() };
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private touch(): void {
+    this.status.updatedAt = this.now();
+  }
+
+  // Search attributes exist on servers started by `stack up`; workflows started without them (unit
+  // tests on the time-skipping server) skip the upsert rather than fail on an unknown attribute.
+  private upsert(key: typeof PhaseAttr, value: string): void {
+    if (workflowInfo().typedSearchAttributes.get(PlaybookAttr) === undefined) return;
+    upsertSearchAttributes([{ key, value }]);
+  }
+}
