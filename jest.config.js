@@ -1,7 +1,12 @@
 // Three projects so that `npm test` can run them in order and a developer can run one:
 // unit (fakes, time-skipping server), integration (real pg/Redis/Kafka), e2e (real Temporal).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/jest-setup.ts'],
+};
 
 module.exports = {
   projects: [

@@ -9,11 +9,12 @@ source "$STACK_DIR/postgres.sh"
 source "$STACK_DIR/redis.sh"
 source "$STACK_DIR/kafka.sh"
 source "$STACK_DIR/test-server.sh"
-# Optional parts added by later work (Rebound's own processes); each defines <name>_start/_stop/_ready.
-for extra in "$STACK_DIR"/services.d/*.sh; do [ -f "$extra" ] && source "$extra"; done
-
 SERVERS=(temporal postgres redis kafka)
-EXTRA_SERVICES=(${REBOUND_STACK_SERVICES:-})
+# Rebound's own processes (worker, API, reference consumer), started after the servers in file
+# name order. Each services.d/NN-name.sh appends its name to EXTRA_SERVICES and defines
+# <name>_start, <name>_stop, <name>_ready and <name>_where.
+EXTRA_SERVICES=()
+for extra in "$STACK_DIR"/services.d/*.sh; do [ -f "$extra" ] && source "$extra"; done
 
 usage() {
   cat <<USAGE

@@ -1,0 +1,33 @@
+// Temporal environments for tests: the time-skipping server (Java, from Maven Central, started
+// through its wrapper: the SDK's own download needs the internet) and workflow bundles built once
+// per test file with the test decision key.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { bundleWorkflows } from '../../workers/workflow-bundle';
+import { TEST_DECISION_KEY } from './decisions';
+import { testServerPath } from './stack-tools';
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = testServerPath();
+  if (!existsSync(path))
+    throw new Error(`time-skipping server missing at ${path}: run 'npm run stack -- install'`);
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle with the test decision key; built once per Jest worker. */
+export function testBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflows(TEST_DECISION_KEY);
+  return bundle;
+}
+
+let counter = 0;
+/** A task queue prefix no other test uses, so parallel tests never steal each other's tasks. */
+export function uniquePrefix(name: string): string {
+  counter += 1;
+  return `t-${name}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}

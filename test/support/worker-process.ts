@@ -1,0 +1,54 @@
+// A real Rebound worker as a child process (tsx workers/main.ts) on its own task-queue prefix,
+// so tests can SIGKILL it mid-playbook and start another.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../shared/paths';
+import { TEST_DECISION_KEY } from './decisions';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+export async function startWorkerProcess(
+  taskQueuePrefix: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<WorkerProcess> {
+  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), [join(REPO_ROOT, 'workers/main.ts')], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      REBOUND_TASK_QUEUE_PREFIX: taskQueuePrefix,
+      REBOUND_DECISION_KEY: TEST_DECISION_KEY,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 60s:\n${out}`)), 60_000);
+    const check = () => {
+      if (out.includes('[worker] pid')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    child,
+    output: () => out,
+    kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
