@@ -14,8 +14,10 @@ export function activityTaskQueue(prefix: string, infra: InfraQueue): string {
   return `${prefix}-${infra}`;
 }
 
-/** The prefix of a workflow task queue (inverse of workflowTaskQueue). */
+/**
+ * The prefix of a workflow task queue (inverse of workflowTaskQueue). A queue without the suffix
+ * is its own prefix: history replays run workflows on a synthetic queue of the SDK's choosing.
+ */
 export function prefixOfWorkflowQueue(queue: string): string {
-  if (!queue.endsWith(WORKFLOW_SUFFIX)) throw new Error(`not a Rebound workflow task queue: ${queue}`);
-  return queue.slice(0, -WORKFLOW_SUFFIX.length);
+  return queue.endsWith(WORKFLOW_SUFFIX) ? queue.slice(0, -WORKFLOW_SUFFIX.length) : queue;
 }
