@@ -1,0 +1,303 @@
+// The HTTP API's request bodies and response shapes, as zod schemas. The API validates requests
+// with them and builds its OpenAPI document from the same schemas (z.toJSONSchema); the service
+// layer (client/service) and the CLI use the inferred types.
+import { z } from 'zod';
+import { PLAYBOOK_NAMES, resourceSchema } from '../playbook';
+import {
+  OUTCOMES,
+  PHASES,
+  type CompensationStatus,
+  type DecisionRecord,
+  type PendingApproval,
+  type PlannedAction,
+  type PlaybookResult,
+  type StepStatus,
+} from '../workflow-interface';
+
+/** Bodies beyond this size are refused (413) before parsing. */
+export const MAX_BODY_BYTES = 1_048_576;
+/** Alertmanager caps a notification at max_alerts; we accept at most this many per delivery. */
+export const MAX_ALERTS_PER_WEBHOOK = 1_000;
+
+const labelMap = z.record(z.string(), z.string());
+
+/** One alert of an Alertmanager v4 notification; unknown fields are tolerated and kept. */
+export const alertmanagerAlertSchema = z.looseObject({
+  status: z.enum(['firing', 'resolved']),
+  labels: labelMap.refine((l) => typeof l.alertname === 'string' && l.alertname.length > 0, {
+    message: 'labels.alertname is required',
+  }),
+  annotations: labelMap.default({}),
+  startsAt: z.string().min(1),
+  endsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().min(1).max(200),
+});
+export type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
+
+/**
+ * Alertmanager's webhook payload, version "4". Tolerant of unknown fields (notification_reason,
+ * routeLabels, …): newer Alertmanagers add fields and a 4xx would make them drop the delivery.
+ */
+export const alertmanagerWebhookSchema = z.looseObject({
+  version: z.literal('4'),
+  groupKey: z.string(),
+  truncatedAlerts: z.number().int().min(0).optional(),
+  status: z.enum(['firing', 'resolved']),
+  receiver: z.string(),
+  groupLabels: labelMap.default({}),
+  commonLabels: labelMap.default({}),
+  commonAnnotations: labelMap.default({}),
+  externalURL: z.string().optional(),
+  alerts: z.array(alertmanagerAlertSchema).min(1).max(MAX_ALERTS_PER_WEBHOOK),
+});
+export type AlertmanagerWebhook = z.infer<typeof alertmanagerWebhookSchema>;
+
+export const INTAKE_ACTIONS = ['started', 'attached', 'resolved', 'ignored'] as const;
+export type IntakeAction = (typeof INTAKE_ACTIONS)[number];
+
+export const intakeResultSchema = z.object({
+  incidents: z.array(
+    z.object({
+      fingerprint: z.string(),
+      incidentId: z.string(),
+      action: z.enum(INTAKE_ACTIONS),
+    }),
+  ),
+});
+
+/** POST /v1/incidents: a recovery started by hand. */
+export const manualTriggerSchema = z.strictObject({
+  playbook: z.enum(PLAYBOOK_NAMES),
+  resource: resourceSchema,
+  params: z.record(z.string(), z.unknown()).default({}),
+  reason: z.string().min(1).max(2_000),
+  dryRun: z.boolean().default(false),
+});
+export type ManualTrigger = z.infer<typeof manualTriggerSchema>;
+
+export const triggerResultSchema = z.object({
+  incidentId: z.string(),
+  action: z.enum(['started', 'attached']),
+});
+
+/** POST /v1/incidents/:id/approvals: the approver is the token's principal. */
+export const decisionRequestSchema = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2_000).default(''),
+  /** For approvals that offer choices (for example retry-safe-mode vs skip-poison). */
+  choice: z.string().min(1).max(200).optional(),
+});
+export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
+
+export const decisionReplySchema = z.object({
+  approvalId: z.string(),
+  accepted: z.literal(true),
+  votes: z.number().int(),
+  quorum: z.number().int(),
+  settled: z.boolean(),
+  /** The workflow that held the pending approval: the incident itself or its playbook child. */
+  workflowId: z.string(),
+});
+
+/** GET /v1/incidents query string. */
+export const incidentListQuerySchema = z.strictObject({
+  status: z.enum(['running', 'closed']).optional(),
+  playbook: z.string().min(1).max(100).optional(),
+  resource: z.string().min(1).max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type IncidentListQuery = z.infer<typeof incidentListQuerySchema>;
+
+export const incidentIdParamsSchema = z.strictObject({ id: z.string().min(1).max(500) });
+
+export const SEVERITIES = ['FATAL', 'CRITICAL', 'ERROR', 'WARNING'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const CATEGORIES = ['transient', 'configuration', 'security', 'data', 'capacity'] as const;
+export type Category = (typeof CATEGORIES)[number];
+export const RECOVERABILITY = ['automatic', 'approval', 'manual'] as const;
+export type Recoverability = (typeof RECOVERABILITY)[number];
+
+export const classificationSchema = z.object({
+  severity: z.enum(SEVERITIES),
+  category: z.enum(CATEGORIES),
+  recoverability: z.enum(RECOVERABILITY),
+});
+export type Classification = z.infer<typeof classificationSchema>;
+
+/** One row of GET /v1/incidents (from the visibility store's search attributes). */
+export const incidentSummarySchema = z.object({
+  incidentId: z.string(),
+  runId: z.string(),
+  status: z.enum(['running', 'closed']),
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, … */
+  executionStatus: z.string(),
+  playbook: z.string().optional(),
+  resource: z.string().optional(),
+  phase: z.string().optional(),
+  outcome: z.string().optional(),
+  startedAt: z.string(),
+  closedAt: z.string().optional(),
+});
+export type IncidentSummary = z.infer<typeof incidentSummarySchema>;
+
+/** The structural schemas of the workflow status types, for the OpenAPI document. */
+const stepStatusSchema: z.ZodType<StepStatus> = z.object({
+  name: z.string(),
+  state: z.enum(['running', 'succeeded', 'failed', 'skipped']),
+  attempts: z.number(),
+  destructive: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  lastError: z.string().optional(),
+  summary: z.string().optional(),
+});
+const voteSchema = z.object({
+  principal: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  choice: z.string().optional(),
+  comment: z.string().optional(),
+  at: z.string(),
+});
+const pendingApprovalSchema: z.ZodType<PendingApproval> = z.object({
+  id: z.string(),
+  step: z.string(),
+  question: z.string(),
+  choices: z.array(z.string()),
+  allowedPrincipals: z.array(z.string()),
+  allowedRoles: z.array(z.string()),
+  quorum: z.number(),
+  votes: z.array(voteSchema),
+  deadline: z.string(),
+  onTimeout: z.string(),
+});
+const decisionRecordSchema: z.ZodType<DecisionRecord> = z.object({
+  approvalId: z.string(),
+  step: z.string(),
+  outcome: z.enum(['approved', 'rejected', 'timed-out']),
+  choice: z.string().optional(),
+  votes: z.array(voteSchema),
+  at: z.string(),
+});
+const compensationSchema: z.ZodType<CompensationStatus> = z.object({
+  name: z.string(),
+  state: z.enum(['succeeded', 'failed']),
+  at: z.string(),
+  error: z.string().optional(),
+});
+const plannedActionSchema: z.ZodType<PlannedAction> = z.object({
+  step: z.string(),
+  action: z.string(),
+  destructive: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+const resultSchema: z.ZodType<PlaybookResult> = z.object({
+  outcome: z.enum(OUTCOMES),
+  summary: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const playbookStatusSchema = z.object({
+  workflowId: z.string(),
+  playbook: z.string(),
+  resource: z.string(),
+  initiator: z.string(),
+  dryRun: z.boolean(),
+  phase: z.enum(PHASES),
+  currentStep: z.string().optional(),
+  paused: z.boolean(),
+  alertResolved: z.boolean(),
+  steps: z.array(stepStatusSchema),
+  pendingApproval: pendingApprovalSchema.optional(),
+  decisions: z.array(decisionRecordSchema),
+  compensations: z.array(compensationSchema),
+  plan: z.array(plannedActionSchema).optional(),
+  result: resultSchema.optional(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** An alert as the incident keeps it (attached for needs-human, listed in the timeline). */
+export const incidentAlertSchema = z.object({
+  fingerprint: z.string(),
+  alertname: z.string(),
+  status: z.enum(['firing', 'resolved']),
+  labels: labelMap,
+  annotations: labelMap,
+  startsAt: z.string(),
+  receivedAt: z.string(),
+});
+export type IncidentAlert = z.infer<typeof incidentAlertSchema>;
+
+/**
+ * GET /v1/incidents/:id: the incident workflow's own status (classification, guardrails, its
+ * approvals) merged with the live status of the playbook child currently or last running.
+ */
+export const incidentViewSchema = z.object({
+  incidentId: z.string(),
+  running: z.boolean(),
+  executionStatus: z.string(),
+  classification: classificationSchema.optional(),
+  /** The routing rule that matched, or why none did. */
+  route: z
+    .object({ rule: z.string().optional(), playbook: z.string().optional(), reason: z.string().optional() })
+    .optional(),
+  alerts: z.array(incidentAlertSchema),
+  /** How many times the alert fired again while this incident was open. */
+  repeats: z.number().int(),
+  /** The playbook runs (child workflow ids) this incident started, in order. */
+  runs: z.array(z.object({ workflowId: z.string(), outcome: z.string().optional() })),
+  incident: playbookStatusSchema,
+  playbook: playbookStatusSchema.optional(),
+});
+export type IncidentView = z.infer<typeof incidentViewSchema>;
+
+/** The kill switch. */
+export const controlStateSchema = z.object({
+  paused: z.boolean(),
+  reason: z.string().optional(),
+  by: z.string().optional(),
+  since: z.string().optional(),
+  /** Running workflows the last pause/resume signal reached. */
+  signalled: z.number().int().optional(),
+});
+export type ControlState = z.infer<typeof controlStateSchema>;
+
+export const controlPauseRequestSchema = z.strictObject({ reason: z.string().max(2_000).optional() });
+
+/** GET /v1/schedules: each schedule declared in the file and what Temporal has. */
+export const scheduleViewSchema = z.object({
+  id: z.string(),
+  declared: z.boolean(),
+  exists: z.boolean(),
+  cron: z.array(z.string()).optional(),
+  every: z.string().optional(),
+  playbook: z.string().optional(),
+  resource: z.string().optional(),
+  paused: z.boolean().optional(),
+  overlap: z.string().optional(),
+  nextRuns: z.array(z.string()),
+  recentRuns: z.array(z.object({ workflowId: z.string(), at: z.string() })),
+});
+export type ScheduleView = z.infer<typeof scheduleViewSchema>;
+
+export const scheduleApplyResultSchema = z.object({
+  created: z.array(z.string()),
+  updated: z.array(z.string()),
+  unchanged: z.array(z.string()),
+  /** Present in Temporal under Rebound's prefix but not in the file: left alone, reported. */
+  undeclared: z.array(z.string()),
+});
+export type ScheduleApplyResult = z.infer<typeof scheduleApplyResultSchema>;
+
+export const readinessSchema = z.object({
+  ok: z.boolean(),
+  checks: z.record(z.string(), z.boolean()),
+});
+
+/** The error body every 4xx/5xx carries. */
+export const errorBodySchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
