@@ -6,9 +6,12 @@ import { DefinePlugin } from 'webpack';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-export function bundleWorkflows(decisionKey: string): Promise<WorkflowBundleWithSourceMap> {
+export function bundleWorkflows(
+  decisionKey: string,
+  workflowsPath: string = WORKFLOWS_PATH,
+): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
+    workflowsPath,
     webpackConfigHook: (config) => {
       config.plugins = [
         ...(config.plugins ?? []),

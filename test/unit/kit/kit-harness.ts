@@ -1,0 +1,90 @@
+// Runs kit test workflows on the time-skipping server with faked activities that record calls.
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { activityTaskQueue, workflowTaskQueue } from '../../../shared/task-queues';
+import { bundleWorkflows } from '../../../workers/workflow-bundle';
+import { TEST_DECISION_KEY } from '../../support/decisions';
+import { uniquePrefix } from '../../support/temporal-env';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+export function kitBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflows(TEST_DECISION_KEY, require.resolve('../../workflows/kit-workflows'));
+  return bundle;
+}
+
+export interface Harness {
+  prefix: string;
+  calls: string[];
+  audits: string[];
+  notifications: string[];
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** `failures[name]` = how many times act(name) throws before it succeeds ('always' = non-retryable). */
+export async function harness(
+  env: TestWorkflowEnvironment,
+  failures: Record<string, number | 'fatal'> = {},
+): Promise<Harness> {
+  const prefix = uniquePrefix('kit');
+  const calls: string[] = [];
+  const audits: string[] = [];
+  const notifications: string[] = [];
+  const failed: Record<string, number> = {};
+  const { ApplicationFailure } = await import('@temporalio/common');
+  const workers = await Promise.all([
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: workflowTaskQueue(prefix),
+      workflowBundle: await kitBundle(),
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: activityTaskQueue(prefix, 'control'),
+      activities: {
+        recordAudit: (e: { entryKey: string }) => {
+          audits.push(e.entryKey);
+          return Promise.resolve({ written: true });
+        },
+        notify: (n: { message: string }) => {
+          notifications.push(n.message);
+          return Promise.resolve({ sent: true });
+        },
+      },
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: activityTaskQueue(prefix, 'postgres'),
+      activities: {
+        act: (name: string) => {
+          calls.push(name);
+          const f = failures[name];
+          if (f === 'fatal')
+            throw ApplicationFailure.nonRetryable(`${name} cannot succeed`, 'PreconditionFailed');
+          if (f !== undefined && (failed[name] ?? 0) < f) {
+            failed[name] = (failed[name] ?? 0) + 1;
+            throw new Error(`${name} transient failure ${failed[name]}`);
+          }
+          return Promise.resolve(`${name}-ok`);
+        },
+      },
+    }),
+  ]);
+  return {
+    prefix,
+    calls,
+    audits,
+    notifications,
+    run: async (fn) => {
+      const [first, ...rest] = workers;
+      return first.runUntil(async () => {
+        const running = rest.map((w) => w.run());
+        try {
+          return await fn();
+        } finally {
+          rest.forEach((w) => w.shutdown());
+          await Promise.all(running);
+        }
+      });
+    },
+  };
+}

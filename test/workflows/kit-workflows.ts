@@ -1,0 +1,103 @@
+// Small workflows that exercise the playbook kit (workflows/lib) in isolation, for
+// test/unit/kit. Bundled only by those tests.
+import { ApplicationFailure } from '@temporalio/workflow';
+import { ErrorTypes } from '../../shared/errors';
+import { type ApprovalPolicy, type PlaybookContext } from '../../shared/playbook';
+import { type PlaybookStatus } from '../../shared/workflow-interface';
+import { activitiesOn } from '../../workflows/lib/activity-presets';
+import { type ApprovalOutcome } from '../../workflows/lib/approvals';
+import { PlaybookRun, StepSkipped } from '../../workflows/lib/playbook-run';
+
+export interface KitActivities {
+  act(name: string): Promise<string>;
+}
+
+const policy: ApprovalPolicy = {
+  allowedPrincipals: [],
+  allowedRoles: ['approver'],
+  quorum: 1,
+  timeout: '1h',
+  required: true,
+};
+
+export function context(overrides: Partial<PlaybookContext> = {}): PlaybookContext {
+  return {
+    resource: 'test:kit',
+    initiator: 'carol',
+    reason: '',
+    dryRun: false,
+    approvalPolicy: policy,
+    ...overrides,
+  };
+}
+
+export async function kitStepsWorkflow(
+  ctx: PlaybookContext,
+  names: string[],
+  maxAttempts: number,
+): Promise<PlaybookStatus> {
+  const run = new PlaybookRun('kit', ctx);
+  const acts = activitiesOn<KitActivities>('postgres', 'quick');
+  try {
+    for (const name of names)
+      await run.step(name, () => acts.act(name), { mutating: true, maxAttempts, initialBackoffMs: 1_000 });
+  } catch {
+    // the status records the failure
+  }
+  return run.status;
+}
+
+export async function kitSagaWorkflow(ctx: PlaybookContext, names: string[]): Promise<PlaybookStatus> {
+  const run = new PlaybookRun('kit', ctx);
+  const acts = activitiesOn<KitActivities>('postgres', 'quick');
+  try {
+    for (const name of names) {
+      await run.step(name, () => acts.act(name), { mutating: true, maxAttempts: 2 });
+      run.addCompensation(name, () => acts.act(`undo-${name}`));
+    }
+    await run.close({ outcome: 'recovered', summary: 'done' });
+  } catch {
+    const ok = await run.compensate('a step failed');
+    await run.close({ outcome: ok ? 'compensated' : 'escalated', summary: 'compensated' });
+  }
+  return run.status;
+}
+
+export async function kitApprovalWorkflow(
+  ctx: PlaybookContext,
+  choices: string[],
+): Promise<{ outcome: ApprovalOutcome; status: PlaybookStatus }> {
+  const run = new PlaybookRun('kit', ctx);
+  const outcome = await run.requestApproval({
+    step: 'dangerous',
+    question: 'Proceed with the dangerous step?',
+    choices,
+    policy: ctx.approvalPolicy,
+    onTimeout: 'keep everything as it is',
+  });
+  return { outcome, status: run.status };
+}
+
+export async function kitDestructiveWorkflow(ctx: PlaybookContext): Promise<PlaybookStatus> {
+  const run = new PlaybookRun('kit', ctx);
+  const acts = activitiesOn<KitActivities>('postgres', 'quick');
+  await run.step('prepare', () => acts.act('prepare'), { mutating: true });
+  // Gives the test a window to signal pause / alertResolved between the two steps.
+  await run.requestApproval({
+    step: 'gate',
+    question: 'continue?',
+    policy: { ...policy, timeout: '10s' },
+    onTimeout: 'continue',
+  });
+  try {
+    await run.step('purge', () => acts.act('purge'), { destructive: true });
+  } catch (err) {
+    if (!(err instanceof StepSkipped)) throw err;
+  }
+  return run.status;
+}
+
+export async function kitFailWorkflow(): Promise<void> {
+  await Promise.resolve();
+  throw ApplicationFailure.nonRetryable('boom', ErrorTypes.InvalidInput);
+}
