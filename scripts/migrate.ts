@@ -1,6 +1,7 @@
 // Applies the SQL migrations of both databases: the reference platform's and Rebound's own.
 // Usage: tsx scripts/migrate.ts [--quiet]
 import { join } from 'node:path';
+import { REPO_ROOT } from '../shared/paths';
 import { loadConfig } from '../shared/config';
 import { runMigrations } from '../migrations/runner';
 import { createPool } from '../workers/clients';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   ] as const) {
     const pool = createPool(config, database, 1);
     try {
-      const result = await runMigrations(pool, join(__dirname, '..', 'migrations', dir));
+      const result = await runMigrations(pool, join(REPO_ROOT, 'migrations', dir));
       if (!quiet || result.applied.length > 0) {
         const list = result.applied.length ? result.applied.join(', ') : 'nothing new';
         console.log(`[migrate] ${dir}: applied ${list} (${result.skipped} already applied)`);

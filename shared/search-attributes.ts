@@ -7,3 +7,12 @@ export const ResourceAttr = defineSearchAttributeKey('ReboundResource', SearchAt
 export const PhaseAttr = defineSearchAttributeKey('ReboundPhase', SearchAttributeType.KEYWORD);
 export const OutcomeAttr = defineSearchAttributeKey('ReboundOutcome', SearchAttributeType.KEYWORD);
 export const IncidentKeyAttr = defineSearchAttributeKey('ReboundIncidentKey', SearchAttributeType.KEYWORD);
+
+/** Every custom attribute; `stack up` registers the same list (test/unit/docker-compose.test.ts checks). */
+export const REBOUND_SEARCH_ATTRIBUTES = [
+  PlaybookAttr,
+  ResourceAttr,
+  PhaseAttr,
+  OutcomeAttr,
+  IncidentKeyAttr,
+];

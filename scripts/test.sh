@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): installs what is missing, starts the real local stack, then
+# type-checks, lints, checks formatting and runs every Jest project (unit, integration, e2e).
+# Extra arguments go to Jest (e.g. `npm test -- test/unit`).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+started=$SECONDS
+phase() { printf '\n== %s (t+%ss)\n' "$1" "$((SECONDS - started))"; }
+
+phase "install npm packages"
+bash scripts/bootstrap.sh
+phase "start the local stack (installs tools on first run)"
+bash scripts/stack/stack.sh up
+phase "type-check"
+node_modules/.bin/tsc -p tsconfig.json --noEmit
+phase "lint"
+node_modules/.bin/eslint --max-warnings 0 .
+phase "format"
+node_modules/.bin/prettier --check . >/dev/null || { node_modules/.bin/prettier --check . | tail -20; exit 1; }
+phase "jest"
+status=0
+node_modules/.bin/jest --maxWorkers=2 "$@" || status=$?
+if [ "${CI:-}" = true ]; then
+  phase "stop the stack (CI)"
+  bash scripts/stack/stack.sh down
+fi
+printf '\n== done in %ss\n' "$((SECONDS - started))"
+exit $status
