@@ -1,0 +1,121 @@
+// Reads exact offset ranges of a topic. kafkajs has no group-less fetch, so this uses a throwaway
+// consumer group that seeks to each range, collects until every range is complete, and is deleted
+// afterwards. Used to read poison messages and to scan quarantine topics.
+import { type IHeaders, type Kafka } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+
+export interface OffsetRange {
+  partition: number;
+  /** First offset wanted (inclusive). */
+  from: string;
+  /** End (exclusive); usually the partition's high watermark. */
+  to: string;
+}
+
+export interface RawMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** The value, base64-encoded so binary payloads survive JSON (activity results, headers). */
+  valueBase64: string | null;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}
+
+export async function readRanges(
+  kafka: Kafka,
+  topic: string,
+  ranges: OffsetRange[],
+  opts: { timeoutMs?: number; onProgress?: (read: number) => void } = {},
+): Promise<RawMessage[]> {
+  const wanted = ranges.filter((r) => BigInt(r.to) > BigInt(r.from));
+  if (wanted.length === 0) return [];
+  const groupId = `rebound-reader-${randomUUID()}`;
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs: 250,
+  });
+  const remaining = new Map(wanted.map((r) => [r.partition, r]));
+  const found: RawMessage[] = [];
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: ({ partition, message }) => {
+        const range = remaining.get(partition);
+        if (!range) return Promise.resolve();
+        const offset = BigInt(message.offset);
+        if (offset >= BigInt(range.from) && offset < BigInt(range.to)) {
+          found.push({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString('utf8') ?? null,
+            valueBase64: message.value ? message.value.toString('base64') : null,
+            headers: decodeHeaders(message.headers),
+            timestamp: message.timestamp,
+          });
+          opts.onProgress?.(found.length);
+        }
+        if (offset >= BigInt(range.to) - 1n) remaining.delete(partition);
+        if (remaining.size === 0) finish();
+        return Promise.resolve();
+      },
+    });
+    for (const r of wanted) consumer.seek({ topic, partition: r.partition, offset: r.from });
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)),
+    );
+    const outcome = await Promise.race([done, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      throw new Error(
+        `reading ${topic} timed out after ${timeoutMs} ms; partitions incomplete: ${[...remaining.keys()].join(',')}`,
+      );
+    }
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    const admin = kafka.admin();
+    await admin
+      .connect()
+      .then(() => admin.deleteGroups([groupId]))
+      .catch(() => undefined)
+      .finally(() => admin.disconnect());
+  }
+  return found.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+}
+
+/** Every message currently in the topic: from each partition's low to its high watermark. */
+export async function readWholeTopic(kafka: Kafka, topic: string): Promise<RawMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let offsets: { partition: number; low: string; high: string }[];
+  try {
+    offsets = await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
+  return readRanges(
+    kafka,
+    topic,
+    offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
+  );
+}

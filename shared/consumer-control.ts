@@ -1,0 +1,105 @@
+// The contract between a consumer runtime (consumer/) and Rebound (activities/consumer/): the
+// control record Rebound writes and the health record each consumer instance writes, both in
+// Redis under keys derived from the consumer group. Plain data only: workflows import it too.
+
+export const CONSUMER_MODES = ['normal', 'stopped', 'safe'] as const;
+export type ConsumerMode = (typeof CONSUMER_MODES)[number];
+
+/** What Rebound tells a consumer group to do. `version` increases with every write. */
+export interface ControlRecord {
+  mode: ConsumerMode;
+  /** Exact messages to skip (commit past without handling), as `topic:partition:offset`. */
+  skip: string[];
+  /** Partitions handled concurrently; safe mode uses 1. */
+  maxParallelism: number;
+  debug: boolean;
+  version: number;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+export type ControlChange = Pick<ControlRecord, 'mode' | 'skip' | 'maxParallelism' | 'debug'>;
+
+export const DEFAULT_CONTROL: ControlRecord = {
+  mode: 'normal',
+  skip: [],
+  maxParallelism: 3,
+  debug: false,
+  version: 0,
+  updatedBy: 'default',
+  updatedAt: new Date(0).toISOString(),
+};
+
+export interface FailedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  error: string;
+  attempts: number;
+  /** The control version in force when the message failed: tells Rebound which mode failed. */
+  controlVersion: number;
+  at: string;
+}
+
+export type ConsumerState = 'starting' | 'running' | 'stopped' | 'crashed';
+
+/** One consumer instance's report, refreshed every few seconds and expiring when it dies. */
+export interface HealthRecord {
+  instanceId: string;
+  group: string;
+  pid: number;
+  state: ConsumerState;
+  mode: ConsumerMode;
+  controlVersion: number;
+  memberId: string | null;
+  /** Messages handled (or skipped) since the process started. */
+  processed: number;
+  skipped: number;
+  duplicates: number;
+  /** `topic:partition` → the next offset this instance committed. */
+  committed: Record<string, string>;
+  lastError: FailedMessage | null;
+  /** Times the runtime stopped itself on a failing message and started again. */
+  crashes: number;
+  /** How long the last group join (a rebalance) took, from connect to GROUP_JOIN. */
+  lastJoinMs: number | null;
+  heartbeatAt: string;
+}
+
+export function messageRef(topic: string, partition: number, offset: string): string {
+  return `${topic}:${partition}:${offset}`;
+}
+
+export function controlKey(group: string): string {
+  return `rebound:consumer:${group}:control`;
+}
+
+/** Pub/sub channel a runtime listens on to react within a second to control changes. */
+export function controlChannel(group: string): string {
+  return `rebound:consumer:${group}:control-changed`;
+}
+
+export function healthKey(group: string, instanceId: string): string {
+  return `rebound:consumer:${group}:health:${instanceId}`;
+}
+
+/** Sorted set of instance ids, scored by last heartbeat (ms), so readers need no KEYS/SCAN. */
+export function instancesKey(group: string): string {
+  return `rebound:consumer:${group}:instances`;
+}
+
+export function quarantineTopic(topic: string): string {
+  return `${topic}.quarantine`;
+}
+
+/** Header names on quarantined copies (and on redriven messages). */
+export const QUARANTINE_HEADERS = {
+  topic: 'rebound-original-topic',
+  partition: 'rebound-original-partition',
+  offset: 'rebound-original-offset',
+  key: 'rebound-original-key',
+  error: 'rebound-error',
+  incident: 'rebound-incident-id',
+  redrive: 'rebound-redrive-key',
+} as const;
