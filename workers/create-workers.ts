@@ -1,6 +1,6 @@
 // Creates Rebound's workers on one connection: one for workflows, one per infrastructure queue
 // (bulkheads: each has its own activity slots). Used by workers/main.ts and by tests.
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { INFRA_QUEUES, activityTaskQueue, workflowTaskQueue } from '../shared/task-queues';
 import { activitiesByQueue, type WorkerDeps } from './activities';
 

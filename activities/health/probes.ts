@@ -42,7 +42,7 @@ export function createRedisProbeActivities(deps: { redis: Redis }) {
   return {
     probeRedis: () =>
       timed('redis', async () => {
-        const pong = await deps.redis.ping();
+        const pong: string = await deps.redis.ping();
         if (pong !== 'PONG') throw new Error(`unexpected PING reply ${pong}`);
         const info = await deps.redis.info('server');
         const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';

@@ -74,8 +74,12 @@ export class ApprovalGate {
   private settled: ApprovalOutcome | undefined;
 
   constructor(private readonly hooks: ApprovalHooks) {
-    setHandler(approveUpdate, (d) => this.apply(d), { validator: (d) => this.validate(d, 'approve') });
-    setHandler(rejectUpdate, (d) => this.apply(d), { validator: (d) => this.validate(d, 'reject') });
+    setHandler(approveUpdate, (d) => this.apply(d), {
+      validator: (d: SignedDecision) => this.validate(d, 'approve'),
+    });
+    setHandler(rejectUpdate, (d) => this.apply(d), {
+      validator: (d: SignedDecision) => this.validate(d, 'reject'),
+    });
     setHandler(decisionSignal, async (d) => {
       try {
         this.validate(d, d.decision);
