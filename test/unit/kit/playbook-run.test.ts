@@ -17,6 +17,7 @@ import { decisionRefusal } from '../../../client/decision-refusal';
 import { signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 import { context } from '../../workflows/kit-workflows';
+import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
 import { harness } from './kit-harness';
 
 let env: TestWorkflowEnvironment;
@@ -50,7 +51,7 @@ async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<
 
 test('a step retries transient failures durably and records every attempt', async () => {
   const h = await harness(env, { b: 2 });
-  const status = await h.run(() =>
+  const status: PlaybookStatus = await h.run(() =>
     env.client.workflow.execute('kitStepsWorkflow', {
       taskQueue: workflowTaskQueue(h.prefix),
       workflowId: `${h.prefix}-steps`,
@@ -68,7 +69,7 @@ test('a step retries transient failures durably and records every attempt', asyn
 
 test('a step gives up after maxAttempts and on a non-retryable failure at once', async () => {
   const h = await harness(env, { a: 10, b: 'fatal' });
-  const tooMany = await h.run(() =>
+  const tooMany: PlaybookStatus = await h.run(() =>
     env.client.workflow.execute('kitStepsWorkflow', {
       taskQueue: workflowTaskQueue(h.prefix),
       workflowId: `${h.prefix}-limit`,
@@ -77,7 +78,7 @@ test('a step gives up after maxAttempts and on a non-retryable failure at once',
   );
   expect(tooMany.steps[0]).toMatchObject({ name: 'a', state: 'failed', attempts: 3 });
   const h2 = await harness(env, { b: 'fatal' });
-  const fatal = await h2.run(() =>
+  const fatal: PlaybookStatus = await h2.run(() =>
     env.client.workflow.execute('kitStepsWorkflow', {
       taskQueue: workflowTaskQueue(h2.prefix),
       workflowId: `${h2.prefix}-fatal`,
@@ -91,7 +92,7 @@ test('a step gives up after maxAttempts and on a non-retryable failure at once',
 
 test('saga: compensations run in reverse order after a failure and are recorded', async () => {
   const h = await harness(env, { c: 'fatal' });
-  const status = await h.run(() =>
+  const status: PlaybookStatus = await h.run(() =>
     env.client.workflow.execute('kitSagaWorkflow', {
       taskQueue: workflowTaskQueue(h.prefix),
       workflowId: `${h.prefix}-saga`,
@@ -176,7 +177,10 @@ describe('approvals', () => {
       });
       expect(second).toMatchObject({ votes: 2, settled: true });
 
-      const { outcome, status } = await handle.result();
+      const { outcome, status } = (await handle.result()) as {
+        outcome: ApprovalOutcome;
+        status: PlaybookStatus;
+      };
       expect(outcome.outcome).toBe('approved');
       expect(outcome.votes.map((v) => v.principal)).toEqual(['alice', 'bob']);
       expect(status.decisions[0]).toMatchObject({ approvalId, outcome: 'approved' });
@@ -208,7 +212,7 @@ describe('approvals', () => {
       await handle.executeUpdate(rejectUpdate, {
         args: [signDecision({ ...base, principal: 'bob', decision: 'reject', comment: 'not now' })],
       });
-      const { outcome } = await handle.result();
+      const { outcome } = (await handle.result()) as { outcome: ApprovalOutcome };
       expect(outcome).toMatchObject({ outcome: 'rejected' });
       expect(outcome.votes[0]).toMatchObject({ principal: 'bob', comment: 'not now' });
     });
@@ -233,7 +237,7 @@ describe('approvals', () => {
       );
       expect((await handle.query(statusQuery)).pendingApproval?.votes).toEqual([]);
       await handle.signal(decisionSignal, signDecision({ ...base, principal: 'alice', choice: undefined }));
-      const { outcome } = await handle.result();
+      const { outcome } = (await handle.result()) as { outcome: ApprovalOutcome };
       expect(outcome.outcome).toBe('approved');
     });
   }, 60_000);
@@ -250,7 +254,10 @@ describe('approvals', () => {
     });
     await h.run(async () => {
       const handle = await start();
-      const { outcome, status } = await handle.result();
+      const { outcome, status } = (await handle.result()) as {
+        outcome: ApprovalOutcome;
+        status: PlaybookStatus;
+      };
       expect(outcome.outcome).toBe('timed-out');
       expect(status.decisions[0].outcome).toBe('timed-out');
       expect(h.notifications[0]).toMatch(
@@ -291,7 +298,7 @@ test('kill switch: a paused run waits before its next mutating step; resume cont
     expect(paused.steps.map((x) => x.name)).toEqual(['prepare']);
     expect(h.calls).toEqual(['prepare']);
     await handle.signal(resumeSignal, { by: 'admin' });
-    const status = await handle.result();
+    const status = (await handle.result()) as PlaybookStatus;
     expect(status.steps.map((x) => [x.name, x.state])).toEqual([
       ['prepare', 'succeeded'],
       ['purge', 'succeeded'],
@@ -324,7 +331,7 @@ test('a destructive step not yet started is skipped once the alert resolved', as
         }),
       ],
     });
-    const status = await handle.result();
+    const status = (await handle.result()) as PlaybookStatus;
     expect(status.alertResolved).toBe(true);
     expect(status.steps.map((x) => [x.name, x.state])).toEqual([
       ['prepare', 'succeeded'],
