@@ -4,6 +4,7 @@ import { type Redis } from 'ioredis';
 import { type Kafka } from 'kafkajs';
 import { type Pool } from 'pg';
 import { createAuditActivities } from '../activities/audit';
+import { createGuardrailActivities } from '../activities/control/guardrails';
 import {
   createKafkaProbeActivities,
   createPostgresProbeActivities,
@@ -20,7 +21,7 @@ export interface WorkerDeps {
 
 export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
   return {
-    control: { ...createAuditActivities(deps) },
+    control: { ...createAuditActivities(deps), ...createGuardrailActivities(deps) },
     postgres: { ...createPostgresProbeActivities(deps) },
     redis: { ...createRedisProbeActivities(deps) },
     kafka: { ...createKafkaProbeActivities(deps) },

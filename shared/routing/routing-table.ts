@@ -1,0 +1,144 @@
+// Routing and classification: turns an alert into the incident key and the route decision the
+// incident workflow acts on. Pure functions over the parsed routing file, so the API, the CLI
+// and the tests all route the same way.
+import { type AlertmanagerAlert, type Classification, type Severity } from '../api/schemas';
+import { incidentIdFor, type BudgetPolicy, type RouteDecision } from '../incident';
+import { approvalPolicySchema, resourceSchema, type ApprovalPolicy } from '../playbook';
+import { playbookDefinition } from '../playbooks';
+import { loadYamlFile } from './load-yaml';
+import { routingFileSchema, type RouteRule, type RoutingFile } from './schema';
+
+export interface RoutedAlert {
+  incidentId: string;
+  route: RouteDecision;
+}
+
+const PLACEHOLDER = /\{\{\s*(labels|annotations)\.([A-Za-z0-9_]+)\s*\}\}/g;
+
+// Alert severity labels as Prometheus rules write them, mapped onto seed 001's levels.
+const SEVERITY_LABELS: Record<string, Severity> = {
+  fatal: 'FATAL',
+  page: 'CRITICAL',
+  critical: 'CRITICAL',
+  error: 'ERROR',
+  warning: 'WARNING',
+  warn: 'WARNING',
+  info: 'WARNING',
+};
+
+class MissingLabel extends Error {}
+
+function fill(template: string, alert: Pick<AlertmanagerAlert, 'labels' | 'annotations'>): string {
+  return template.replace(PLACEHOLDER, (_m, where: 'labels' | 'annotations', name: string) => {
+    const value = alert[where][name];
+    if (value === undefined || value === '') throw new MissingLabel(`${where}.${name} is missing`);
+    return value;
+  });
+}
+
+function fillDeep(value: unknown, alert: Pick<AlertmanagerAlert, 'labels' | 'annotations'>): unknown {
+  if (typeof value === 'string') return fill(value, alert);
+  if (Array.isArray(value)) return value.map((v) => fillDeep(v, alert));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillDeep(v, alert)]));
+  }
+  return value;
+}
+
+export class RoutingTable {
+  constructor(readonly file: RoutingFile) {}
+
+  static load(path: string): RoutingTable {
+    return new RoutingTable(loadYamlFile(path, routingFileSchema));
+  }
+
+  get budget(): BudgetPolicy {
+    return this.file.guardrails.budget;
+  }
+
+  policyFor(rule: RouteRule | undefined, category: Classification['category']): ApprovalPolicy {
+    const policy = approvalPolicySchema.parse({
+      ...this.file.defaults.approvalPolicy,
+      ...rule?.approvalPolicy,
+    });
+    // Security incidents fail closed: no policy may waive their approval.
+    return category === 'security' ? { ...policy, required: true } : policy;
+  }
+
+  classify(rule: RouteRule | undefined, labels: Record<string, string>): Classification {
+    const fromLabel = SEVERITY_LABELS[(labels.severity ?? '').toLowerCase()];
+    const category =
+      labels.category === 'security' ? 'security' : (rule?.classification.category ?? 'transient');
+    return {
+      severity: fromLabel ?? rule?.classification.severity ?? 'ERROR',
+      category,
+      // An alert nobody routed can only be recovered by hand.
+      recoverability: rule ? rule.classification.recoverability : 'manual',
+    };
+  }
+
+  /** The first rule whose every `match` label equals the alert's. */
+  ruleFor(labels: Record<string, string>): RouteRule | undefined {
+    return this.file.routes.find((r) => Object.entries(r.match).every(([k, v]) => labels[k] === v));
+  }
+
+  /** The rule for a playbook (manual triggers borrow its classification and policy). */
+  ruleForPlaybook(playbook: string): RouteRule | undefined {
+    return this.file.routes.find((r) => r.playbook === playbook);
+  }
+
+  route(alert: Pick<AlertmanagerAlert, 'labels' | 'annotations' | 'fingerprint'>): RoutedAlert {
+    const rule = this.ruleFor(alert.labels);
+    const classification = this.classify(rule, alert.labels);
+    const byFingerprint = (reason: string): RoutedAlert => ({
+      incidentId: incidentIdFor(`alert:${alert.fingerprint}`),
+      route: {
+        rule: rule?.name,
+        playbook: rule?.playbook,
+        params: {},
+        classification,
+        approvalPolicy: this.policyFor(rule, classification.category),
+        reason,
+      },
+    });
+    if (!rule) return byFingerprint(`no routing rule matches alertname=${alert.labels.alertname ?? '?'}`);
+
+    let resource: string;
+    let params: Record<string, unknown>;
+    try {
+      resource = fill(rule.resource, alert);
+      params = fillDeep(rule.params, alert) as Record<string, unknown>;
+    } catch (err) {
+      if (err instanceof MissingLabel) return byFingerprint(`rule ${rule.name}: ${err.message}`);
+      throw err;
+    }
+    if (!resourceSchema.safeParse(resource).success) {
+      return byFingerprint(`rule ${rule.name}: resource ${JSON.stringify(resource)} is not <kind>:<id>`);
+    }
+    const incidentId = incidentIdFor(`${rule.playbook}:${resource}`);
+    const decision: RouteDecision = {
+      rule: rule.name,
+      playbook: rule.playbook,
+      resource,
+      params,
+      classification,
+      approvalPolicy: this.policyFor(rule, classification.category),
+    };
+    const def = playbookDefinition(rule.playbook);
+    if (!def) {
+      return {
+        incidentId,
+        route: { ...decision, reason: `playbook ${rule.playbook} is not implemented yet` },
+      };
+    }
+    const parsed = def.paramsSchema.safeParse(params);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      return { incidentId, route: { ...decision, reason: `rule ${rule.name}: invalid parameters: ${why}` } };
+    }
+    return {
+      incidentId,
+      route: { ...decision, params: parsed.data as Record<string, unknown>, workflowType: def.workflowType },
+    };
+  }
+}

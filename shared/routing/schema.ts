@@ -1,0 +1,45 @@
+// The routing file's shape: alert labels → playbook, parameters, approval policy and
+// classification, plus the guardrails every incident gets.
+import { z } from 'zod';
+import { CATEGORIES, RECOVERABILITY, SEVERITIES } from '../api/schemas';
+import { durationSchema } from '../duration';
+import { approvalPolicySchema, PLAYBOOK_NAMES } from '../playbook';
+
+/** `{{labels.x}}` / `{{annotations.x}}` placeholders are filled from the alert. */
+const templated = z.string().min(1);
+
+export const routeRuleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase-with-dashes'),
+  /** Every label listed must equal the alert's (exact match). */
+  match: z
+    .record(z.string(), z.string())
+    .refine((m) => Object.keys(m).length > 0, 'match at least one label'),
+  playbook: z.enum(PLAYBOOK_NAMES),
+  /** The resource the recovery locks, e.g. `group:{{labels.group}}`. */
+  resource: templated,
+  params: z.record(z.string(), z.unknown()).default({}),
+  classification: z.strictObject({
+    severity: z.enum(SEVERITIES).default('ERROR'),
+    category: z.enum(CATEGORIES),
+    recoverability: z.enum(RECOVERABILITY).default('approval'),
+  }),
+  approvalPolicy: approvalPolicySchema.partial().optional(),
+});
+export type RouteRule = z.infer<typeof routeRuleSchema>;
+
+export const routingFileSchema = z.strictObject({
+  guardrails: z
+    .strictObject({
+      budget: z
+        .strictObject({ max: z.number().int().min(0), window: durationSchema })
+        .default({ max: 10, window: '10m' }),
+      needsHumanTimeout: durationSchema.default('24h'),
+      maxRunsPerIncident: z.number().int().min(1).max(20).default(3),
+    })
+    .default({ budget: { max: 10, window: '10m' }, needsHumanTimeout: '24h', maxRunsPerIncident: 3 }),
+  defaults: z
+    .strictObject({ approvalPolicy: approvalPolicySchema.partial().default({}) })
+    .default({ approvalPolicy: {} }),
+  routes: z.array(routeRuleSchema),
+});
+export type RoutingFile = z.infer<typeof routingFileSchema>;
