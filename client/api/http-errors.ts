@@ -1,0 +1,67 @@
+// One error body for every 4xx/5xx ({error, message, details?}, shared/api/schemas.ts
+// errorBodySchema) and the mapping from service errors and Fastify's own errors to status codes.
+import { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type ZodError } from 'zod';
+import { serviceErrorCode, type ServiceErrorCodeName } from './service-port';
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly error: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function validationError(where: 'body' | 'query' | 'params', err: ZodError): HttpError {
+  return new HttpError(400, 'invalid-request', `invalid ${where}`, err.issues);
+}
+
+const SERVICE_STATUS: Record<ServiceErrorCodeName, number> = {
+  invalid: 400,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+/** Fastify's built-in client errors we pass through with their status and a stable error name. */
+const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-request',
+};
+
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const code = serviceErrorCode(err);
+  if (code) {
+    const e = err as Error & { details?: unknown };
+    return new HttpError(SERVICE_STATUS[code], code, e.message, e.details);
+  }
+  const fe = err as Partial<FastifyError> & { message?: string };
+  if (fe.code && FASTIFY_CLIENT_ERRORS[fe.code]) {
+    return new HttpError(fe.statusCode ?? 400, FASTIFY_CLIENT_ERRORS[fe.code], fe.message ?? fe.code);
+  }
+  // Malformed JSON surfaces from the body parser as a SyntaxError with statusCode 400.
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new HttpError(
+      fe.statusCode,
+      fe.statusCode === 400 ? 'invalid-json' : 'client-error',
+      fe.message ?? 'bad request',
+    );
+  }
+  return new HttpError(500, 'internal', 'internal error');
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const httpError = toHttpError(err);
+  if (httpError.statusCode >= 500) request.log.error({ err }, 'request failed');
+  if (httpError.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="rebound"');
+  const body: Record<string, unknown> = { error: httpError.error, message: httpError.message };
+  if (httpError.details !== undefined) body.details = httpError.details;
+  return reply.code(httpError.statusCode).send(body);
+}

@@ -1,0 +1,111 @@
+// The Fastify application: every route of DESIGN.md's public surface, registered from its
+// declaration (route-spec.ts) with bearer auth in onRequest (before the body is read), zod
+// validation before the service is called (so an invalid request starts nothing), a body limit,
+// one error body shape, and HTTP latency metrics. Built without listening so tests can inject.
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import { type z } from 'zod';
+import { MAX_BODY_BYTES } from '../../shared/api/schemas';
+import { type AuthPrincipal } from '../auth/roles';
+import { type TokenStore } from '../auth/token-store';
+import { createAuthenticator } from './authenticate';
+import { HttpError, sendError, validationError } from './http-errors';
+import { ApiMetrics } from './metrics';
+import { buildOpenApiDocument } from './openapi';
+import { type RouteSpec } from './route-spec';
+import { alertRoutes } from './routes/alerts';
+import { controlRoutes } from './routes/control';
+import { incidentRoutes } from './routes/incidents';
+import { operationRoutes } from './routes/operations';
+import { scheduleRoutes } from './routes/schedules';
+import { type ApiService } from './service-port';
+
+export interface ApiServerOptions {
+  service: ApiService;
+  tokens: Pick<TokenStore, 'authenticate'>;
+  metrics?: ApiMetrics;
+  bodyLimit?: number;
+  logger?: FastifyServerOptions['logger'];
+  version?: string;
+}
+
+const ANONYMOUS: AuthPrincipal = { name: 'anonymous', roles: [] };
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'body' | 'query' | 'params'): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(where, result.error);
+  return result.data;
+}
+
+export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
+  const metrics = opts.metrics ?? new ApiMetrics();
+  const auth = createAuthenticator(opts.tokens);
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit ?? MAX_BODY_BYTES,
+    logger: opts.logger ?? false,
+    // Per-request log lines would dominate an alert storm; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  const principals = new WeakMap<FastifyRequest, AuthPrincipal>();
+
+  const routes: RouteSpec[] = [
+    ...alertRoutes(opts.service, metrics),
+    ...incidentRoutes(opts.service, metrics),
+    ...controlRoutes(opts.service),
+    ...scheduleRoutes(opts.service),
+    ...operationRoutes(opts.service, metrics, () => openApi),
+  ];
+  // Read lazily by the /openapi.json route, after every route is declared.
+  const openApi = buildOpenApiDocument(routes, { version: opts.version ?? '0.1.0' });
+
+  app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new HttpError(404, 'not-found', `no route ${request.method} ${request.url}`)),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeHttp(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    return Promise.resolve();
+  });
+
+  for (const spec of routes) {
+    const role = spec.role;
+    app.route({
+      method: spec.method,
+      url: spec.url,
+      onRequest: role
+        ? async (request) => {
+            principals.set(request, auth.authorize(request, role));
+            return Promise.resolve();
+          }
+        : undefined,
+      handler: async (request, reply) => {
+        const params = parse(spec.params, request.params, 'params');
+        const query = parse(spec.query, request.query, 'query');
+        const body = parse(spec.body, request.body ?? {}, 'body');
+        const result = await spec.handle({
+          body,
+          query,
+          params,
+          principal: principals.get(request) ?? ANONYMOUS,
+          request,
+          reply,
+        });
+        return reply
+          .code(result.status)
+          .type(result.contentType ?? 'application/json; charset=utf-8')
+          .send(result.body);
+      },
+    });
+  }
+  return app;
+}
