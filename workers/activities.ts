@@ -4,12 +4,16 @@ import { type Redis } from 'ioredis';
 import { type Kafka } from 'kafkajs';
 import { type Pool } from 'pg';
 import { createAuditActivities } from '../activities/audit';
+import { createConsumerControlActivities } from '../activities/consumer/control';
 import { createGuardrailActivities } from '../activities/control/guardrails';
 import {
   createKafkaProbeActivities,
   createPostgresProbeActivities,
   createRedisProbeActivities,
 } from '../activities/health/probes';
+import { createKafkaGroupActivities } from '../activities/kafka/group-admin';
+import { createKafkaQuarantineActivities } from '../activities/kafka/quarantine';
+import { createKafkaRedriveActivities } from '../activities/kafka/redrive';
 import { type InfraQueue } from '../shared/task-queues';
 
 export interface WorkerDeps {
@@ -23,7 +27,12 @@ export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> 
   return {
     control: { ...createAuditActivities(deps), ...createGuardrailActivities(deps) },
     postgres: { ...createPostgresProbeActivities(deps) },
-    redis: { ...createRedisProbeActivities(deps) },
-    kafka: { ...createKafkaProbeActivities(deps) },
+    redis: { ...createRedisProbeActivities(deps), ...createConsumerControlActivities(deps) },
+    kafka: {
+      ...createKafkaProbeActivities(deps),
+      ...createKafkaGroupActivities(deps),
+      ...createKafkaQuarantineActivities(deps),
+      ...createKafkaRedriveActivities(deps),
+    },
   };
 }

@@ -1,3 +1,5 @@
 // Every workflow type the worker registers. Playbooks export their workflow function here.
 export { healthProbeWorkflow } from './health-probe';
+export { consumerSafeModeRestartWorkflow } from './consumer-safe-mode-restart';
+export { quarantineRedriveWorkflow } from './quarantine-redrive';
 export { incidentWorkflow } from './incident';

@@ -2,7 +2,9 @@
 // and the client scripts all start playbooks through this table.
 import { type z } from 'zod';
 import { type PlaybookName } from '../playbook';
+import { consumerSafeModeRestartParamsSchema } from './consumer-safe-mode-restart';
 import { healthProbeParamsSchema } from './health-probe';
+import { quarantineRedriveParamsSchema } from './quarantine-redrive';
 
 export interface PlaybookDefinition {
   name: PlaybookName;
@@ -21,6 +23,21 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     paramsSchema: healthProbeParamsSchema,
     resourceKind: 'stack',
     description: 'Probe PostgreSQL, Redis and Kafka and report their health',
+  },
+  'consumer-safe-mode-restart': {
+    name: 'consumer-safe-mode-restart',
+    workflowType: 'consumerSafeModeRestartWorkflow',
+    paramsSchema: consumerSafeModeRestartParamsSchema,
+    resourceKind: 'group',
+    description:
+      'Quarantine the poison messages of a crash-looping consumer group and restart it in safe mode',
+  },
+  'quarantine-redrive': {
+    name: 'quarantine-redrive',
+    workflowType: 'quarantineRedriveWorkflow',
+    paramsSchema: quarantineRedriveParamsSchema,
+    resourceKind: 'topic',
+    description: 'Republish approved quarantined messages to their original topic',
   },
 };
 
