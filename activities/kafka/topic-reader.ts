@@ -39,7 +39,17 @@ export async function readRanges(
   ranges: OffsetRange[],
   opts: { timeoutMs?: number; onProgress?: (read: number) => void } = {},
 ): Promise<RawMessage[]> {
-  const wanted = ranges.filter((r) => BigInt(r.to) > BigInt(r.from));
+  // Clamp to what the partitions hold now: waiting for offsets that do not exist would never end.
+  const watermarks = await topicWatermarks(kafka, topic);
+  const wanted = ranges
+    .map((r) => {
+      const w = watermarks.find((x) => x.partition === r.partition);
+      if (!w) return undefined;
+      const from = BigInt(r.from) > BigInt(w.low) ? r.from : w.low;
+      const to = BigInt(r.to) < BigInt(w.high) ? r.to : w.high;
+      return { partition: r.partition, from, to };
+    })
+    .filter((r): r is OffsetRange => r !== undefined && BigInt(r.to) > BigInt(r.from));
   if (wanted.length === 0) return [];
   const groupId = `rebound-reader-${randomUUID()}`;
   const consumer = kafka.consumer({
@@ -103,16 +113,19 @@ export async function readRanges(
   return found.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 
-/** Every message currently in the topic: from each partition's low to its high watermark. */
-export async function readWholeTopic(kafka: Kafka, topic: string): Promise<RawMessage[]> {
+async function topicWatermarks(kafka: Kafka, topic: string) {
   const admin = kafka.admin();
   await admin.connect();
-  let offsets: { partition: number; low: string; high: string }[];
   try {
-    offsets = await admin.fetchTopicOffsets(topic);
+    return await admin.fetchTopicOffsets(topic);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Every message currently in the topic: from each partition's low to its high watermark. */
+export async function readWholeTopic(kafka: Kafka, topic: string): Promise<RawMessage[]> {
+  const offsets = await topicWatermarks(kafka, topic);
   return readRanges(
     kafka,
     topic,

@@ -1,0 +1,132 @@
+// Kafka activities against the real broker: reading a message at its exact offset, copying it to
+// the quarantine exactly once even when the step runs twice, moving a group's offset only while
+// it is Empty and only forward, and redriving once per key.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { type Kafka } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { type Pool } from 'pg';
+import { createKafkaGroupActivities } from '../../../activities/kafka/group-admin';
+import { createKafkaQuarantineActivities } from '../../../activities/kafka/quarantine';
+import { createKafkaRedriveActivities } from '../../../activities/kafka/redrive';
+import { loadConfig } from '../../../shared/config';
+import { QUARANTINE_HEADERS, quarantineTopic } from '../../../shared/consumer-control';
+import { createKafka, createPool } from '../../../workers/clients';
+import { createTopic, deleteTopics, producePoisonedStream, uniqueNames } from './fixtures';
+
+const config = loadConfig();
+let kafka: Kafka;
+let pool: Pool;
+const topics: string[] = [];
+const env = new MockActivityEnvironment();
+
+beforeAll(() => {
+  kafka = createKafka(config, 'test-quarantine');
+  pool = createPool(config, 'platform', 2);
+});
+afterAll(async () => {
+  await deleteTopics(kafka, topics);
+  await pool.end();
+});
+
+test('reads the poison message and quarantines it exactly once when the step runs twice', async () => {
+  const { topic, orgId } = uniqueNames('q');
+  topics.push(topic, quarantineTopic(topic));
+  await createTopic(kafka, topic, 2);
+  const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 2, 2);
+  const acts = createKafkaQuarantineActivities({ kafka });
+
+  const [message] = await env.run(acts.readMessagesAt, {
+    topic,
+    refs: [{ partition: 0, offset: poisonOffset! }],
+  });
+  expect(message).toMatchObject({ topic, partition: 0, offset: poisonOffset, key: 'poison' });
+  expect(Buffer.from(message.valueBase64!, 'base64').toString()).toContain('"broken"');
+
+  const request = { incidentId: `inc-${randomUUID()}`, message, error: 'MalformedEvent: not JSON' };
+  const first = await env.run(acts.quarantineMessage, request);
+  const second = await env.run(acts.quarantineMessage, request);
+  expect(first.produced).toBe(true);
+  expect(second.produced).toBe(false);
+  expect(second.copy.offset).toBe(first.copy.offset);
+
+  const listed = await env.run(acts.listQuarantine, { topic });
+  expect(listed).toHaveLength(1);
+  expect(listed[0]).toMatchObject({
+    incidentId: request.incidentId,
+    error: 'MalformedEvent: not JSON',
+    original: { topic, partition: 0, offset: poisonOffset, key: 'poison' },
+  });
+
+  // A different incident quarantining the same offset is a separate copy (a separate decision).
+  await env.run(acts.quarantineMessage, { ...request, incidentId: `inc-${randomUUID()}` });
+  expect(await env.run(acts.listQuarantine, { topic })).toHaveLength(2);
+
+  await expect(
+    env.run(acts.readMessagesAt, { topic, refs: [{ partition: 1, offset: '99' }] }),
+  ).rejects.toThrow(/no message at/);
+}, 90_000);
+
+test('moves committed offsets only while the group is Empty and never backwards', async () => {
+  const { topic, group, orgId } = uniqueNames('off');
+  topics.push(topic);
+  await createTopic(kafka, topic, 1);
+  await producePoisonedStream(kafka, topic, orgId, 5, 0, false);
+  const admin = createKafkaGroupActivities({ kafka });
+
+  const empty = await admin.snapshotGroup({ group, topic });
+  expect(empty).toMatchObject({
+    state: 'Dead',
+    lagTotal: 5,
+    partitions: [{ partition: 0, committed: null, high: '5' }],
+  });
+  expect(await admin.setGroupOffsets({ group, topic, moves: [{ partition: 0, offset: '3' }] })).toEqual([
+    { partition: 0, from: null, to: '3', moved: true },
+  ]);
+  expect(await admin.setGroupOffsets({ group, topic, moves: [{ partition: 0, offset: '2' }] })).toEqual([
+    { partition: 0, from: '3', to: '3', moved: false },
+  ]);
+  const after = await admin.snapshotGroup({ group, topic });
+  expect(after).toMatchObject({ state: 'Empty', lagTotal: 2 });
+
+  // A live member: setOffsets is refused as a precondition failure (not retried blindly).
+  const member = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  await member.connect();
+  await member.subscribe({ topic });
+  await member.run({ autoCommit: false, eachMessage: () => Promise.resolve() });
+  try {
+    await expect(
+      admin.setGroupOffsets({ group, topic, moves: [{ partition: 0, offset: '4' }] }),
+    ).rejects.toMatchObject({ type: 'PreconditionFailed' });
+  } finally {
+    await member.disconnect();
+  }
+}, 90_000);
+
+test('redrive republishes once per key, with the corrected value, to the original partition', async () => {
+  const { topic, orgId } = uniqueNames('rd');
+  topics.push(topic, quarantineTopic(topic));
+  await createTopic(kafka, topic, 2);
+  const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 1, 0);
+  const q = createKafkaQuarantineActivities({ kafka });
+  const [message] = await env.run(q.readMessagesAt, {
+    topic,
+    refs: [{ partition: 0, offset: poisonOffset! }],
+  });
+  const { copy } = await env.run(q.quarantineMessage, { incidentId: 'inc-rd', message, error: 'bad' });
+
+  const r = createKafkaRedriveActivities({ kafka, platformPool: pool });
+  const fixed = JSON.stringify({ eventId: `${topic}#fixed`, orgId, type: 'member.invited' });
+  const key = `test-${randomUUID()}`;
+  const first = await r.redriveMessage({ redriveKey: key, copy, replacementValue: fixed, by: 'tester' });
+  const again = await r.redriveMessage({ redriveKey: key, copy, replacementValue: fixed, by: 'tester' });
+  expect(first).toMatchObject({ produced: true, partition: 0, offset: String(Number(poisonOffset) + 1) });
+  expect(again).toEqual({ ...first, produced: false });
+
+  const [republished] = await env.run(q.readMessagesAt, {
+    topic,
+    refs: [{ partition: 0, offset: first.offset }],
+  });
+  expect(Buffer.from(republished.valueBase64!, 'base64').toString()).toBe(fixed);
+  expect(republished.headers[QUARANTINE_HEADERS.redrive]).toBe(key);
+  expect(republished.key).toBe('poison');
+}, 90_000);
