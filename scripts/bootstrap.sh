@@ -19,8 +19,17 @@ if [ -d "$cache/node_modules" ]; then
   echo "[bootstrap] npm packages from the per-user cache"
   cp -al "$cache/node_modules" node_modules 2>/dev/null || cp -a "$cache/node_modules" node_modules
 else
-  echo "[bootstrap] installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "[bootstrap] installing npm packages from package-lock.json"
+  # npm 11.19's `npm ci` rejects a lock file that omits other platforms' optional binaries (which
+  # npm itself writes that way); `npm install` installs the same locked versions from it.
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>"$(mktemp -d)/ci.err"; then
+    npm install --no-audit --no-fund --loglevel=error
+    if command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- package-lock.json; then
+      echo "[bootstrap] error: package-lock.json does not match package.json; run 'npm install' and commit the lock file" >&2
+      git checkout -- package-lock.json
+      exit 1
+    fi
+  fi
   mkdir -p "$cache.tmp"
   rm -rf "$cache.tmp/node_modules"
   cp -al node_modules "$cache.tmp/node_modules" 2>/dev/null || cp -a node_modules "$cache.tmp/node_modules"
