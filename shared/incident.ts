@@ -61,6 +61,8 @@ export interface IncidentDetails {
 
 /** An alert for this incident fired (again): signalWithStart carries the first one. */
 export const alertFiredSignal = defineSignal<[IncidentAlert]>('alertFired');
+/** A recovery was requested by hand (API, CLI): signalWithStart's signal for manual triggers. */
+export const triggeredSignal = defineSignal<[{ by: string; reason: string }]>('triggered');
 /** The incident's own facts beyond the common `status`: classification, alerts, runs. */
 export const incidentDetailsQuery = defineQuery<IncidentDetails>('incident');
 

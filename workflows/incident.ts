@@ -17,6 +17,7 @@ import {
   alertFiredSignal,
   incidentDetailsQuery,
   playbookRunId,
+  triggeredSignal,
   type IncidentDetails,
   type IncidentInput,
 } from '../shared/incident';
@@ -53,6 +54,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<PlaybookRe
   setHandler(alertFiredSignal, (alert) => {
     tracker.fired(alert);
     details.repeats = tracker.repeats;
+    run.status.updatedAt = new Date().toISOString();
+  });
+  // A second manual trigger for the same resource attaches to the recovery in flight.
+  setHandler(triggeredSignal, () => {
     run.status.updatedAt = new Date().toISOString();
   });
   setHandler(incidentDetailsQuery, () => details);

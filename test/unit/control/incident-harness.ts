@@ -56,7 +56,7 @@ export async function startIncidentWorkers(env: TestWorkflowEnvironment, fakes: 
       Worker.create({
         connection: env.nativeConnection,
         taskQueue: activityTaskQueue(prefix, infra),
-        activities: { [`probe${infra[0]!.toUpperCase()}${infra.slice(1)}`]: probe(infra) },
+        activities: { [`probe${infra[0].toUpperCase()}${infra.slice(1)}`]: probe(infra) },
       }),
     ),
   ]);

@@ -45,7 +45,7 @@ async function withIncident<T>(
 }
 
 async function until(
-  h: { query: typeof statusQueryFn },
+  h: { query: (def: typeof statusQuery) => Promise<PlaybookStatus> },
   pred: (s: PlaybookStatus) => boolean,
 ): Promise<PlaybookStatus> {
   for (let i = 0; i < 400; i += 1) {
@@ -65,8 +65,6 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   }
   throw new Error('the update was accepted');
 }
-// The handle's query signature, for the helper above.
-declare function statusQueryFn(def: typeof statusQuery): Promise<PlaybookStatus>;
 
 test('a routed incident runs the playbook as child <id>/run-1 and closes recovered', async () => {
   const fakes = newFakes();

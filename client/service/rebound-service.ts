@@ -1,0 +1,417 @@
+// ReboundService: the one implementation of what the HTTP API and the CLI do. It validates and
+// routes input, talks to Temporal (signalWithStart, queries, updates, schedules), keeps the kill
+// switch flag, signs approval decisions and audits refusals. Errors are ServiceErrors with codes
+// the API maps onto HTTP statuses.
+import { createHmac } from 'node:crypto';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import { type Pool } from 'pg';
+import {
+  type AlertmanagerWebhook,
+  type ControlState,
+  type IncidentAlert,
+  type IncidentSummary,
+  type IncidentView,
+  type ManualTrigger,
+  type ScheduleApplyResult,
+  type ScheduleView,
+} from '../../shared/api/schemas';
+import { type ReboundConfig } from '../../shared/config';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  alertFiredSignal,
+  incidentDetailsQuery,
+  triggeredSignal,
+  type IncidentInput,
+  type RouteDecision,
+} from '../../shared/incident';
+import { type RoutingTable } from '../../shared/routing/routing-table';
+import {
+  IncidentKeyAttr,
+  OutcomeAttr,
+  PhaseAttr,
+  PlaybookAttr,
+  ResourceAttr,
+} from '../../shared/search-attributes';
+import { workflowTaskQueue } from '../../shared/task-queues';
+import {
+  alertResolvedSignal,
+  approveUpdate,
+  decisionSigningPayload,
+  rejectUpdate,
+  statusQuery,
+  type DecisionReply,
+  type PlaybookStatus,
+} from '../../shared/workflow-interface';
+import { renderIncidentReport, type AuditRow } from '../report/incident-report';
+import { broadcastControl, readControlState, setControlState } from './kill-switch';
+import { manualRoute } from './manual-route';
+import { signalWithStart } from './signal-with-start';
+import { applySchedules, listSchedules, loadSchedules } from './schedules';
+import { ServiceError, type IntakeResult, type Principal } from './types';
+
+export interface ReboundServiceDeps {
+  client: Client;
+  config: ReboundConfig;
+  statePool: Pool;
+  routing: RoutingTable;
+  schedulesFile: string;
+  decisionKey: string;
+  taskQueuePrefix: string;
+}
+
+export class ReboundService {
+  constructor(private readonly deps: ReboundServiceDeps) {}
+
+  private get taskQueue(): string {
+    return workflowTaskQueue(this.deps.taskQueuePrefix);
+  }
+
+  async ingestAlertmanager(payload: AlertmanagerWebhook, principal: Principal): Promise<IntakeResult> {
+    const receivedAt = new Date().toISOString();
+    // Alerts of one delivery are independent faults: process them concurrently.
+    const incidents = await Promise.all(
+      payload.alerts.map(async (a) => {
+        const { incidentId, route } = this.deps.routing.route(a);
+        const alert: IncidentAlert = {
+          fingerprint: a.fingerprint,
+          alertname: a.labels.alertname ?? '',
+          status: a.status,
+          labels: a.labels,
+          annotations: a.annotations,
+          startsAt: a.startsAt,
+          receivedAt,
+        };
+        if (a.status === 'resolved') {
+          const delivered = await this.signalResolved(incidentId, a.endsAt ?? receivedAt);
+          return {
+            fingerprint: a.fingerprint,
+            incidentId,
+            action: delivered ? ('resolved' as const) : ('ignored' as const),
+          };
+        }
+        const started = await this.startOrAttach(incidentId, route, alert, {
+          source: 'alertmanager',
+          initiator: principal.name,
+          reason: `${alert.alertname}: ${a.annotations.summary ?? a.annotations.description ?? 'alert fired'}`,
+          dryRun: false,
+        });
+        return {
+          fingerprint: a.fingerprint,
+          incidentId,
+          action: started ? ('started' as const) : ('attached' as const),
+        };
+      }),
+    );
+    return { incidents };
+  }
+
+  async trigger(
+    req: ManualTrigger,
+    principal: Principal,
+  ): Promise<{ incidentId: string; action: 'started' | 'attached' }> {
+    const { incidentId, route } = manualRoute(this.deps.routing, req);
+    const started = await this.startOrAttach(incidentId, route, undefined, {
+      source: 'manual',
+      initiator: principal.name,
+      reason: req.reason,
+      dryRun: req.dryRun,
+    });
+    return { incidentId, action: started ? 'started' : 'attached' };
+  }
+
+  async list(filter: {
+    status?: 'running' | 'closed';
+    playbook?: string;
+    resource?: string;
+    limit?: number;
+  }): Promise<IncidentSummary[]> {
+    const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const clauses = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`, `TaskQueue = ${quote(this.taskQueue)}`];
+    if (filter.status === 'running') clauses.push(`ExecutionStatus = 'Running'`);
+    if (filter.status === 'closed') clauses.push(`ExecutionStatus != 'Running'`);
+    if (filter.playbook) clauses.push(`${PlaybookAttr.name} = ${quote(filter.playbook)}`);
+    if (filter.resource) clauses.push(`${ResourceAttr.name} = ${quote(filter.resource)}`);
+    const limit = filter.limit ?? 50;
+    const out: IncidentSummary[] = [];
+    for await (const wf of this.deps.client.workflow.list({
+      query: clauses.join(' AND '),
+      pageSize: Math.min(limit, 100),
+    })) {
+      out.push(summaryOf(wf));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async get(incidentId: string): Promise<IncidentView> {
+    const handle = this.deps.client.workflow.getHandle(incidentId);
+    const desc = await this.describe(incidentId);
+    const [incident, details] = await Promise.all([
+      handle.query(statusQuery),
+      handle.query(incidentDetailsQuery),
+    ]);
+    const lastRun = details.runs.at(-1);
+    let playbook: PlaybookStatus | undefined;
+    if (lastRun) {
+      playbook = await this.deps.client.workflow
+        .getHandle(lastRun.workflowId)
+        .query(statusQuery)
+        .catch(() => undefined);
+    }
+    return {
+      incidentId,
+      running: desc.status.name === 'RUNNING',
+      executionStatus: desc.status.name,
+      classification: details.classification,
+      route: details.route,
+      alerts: details.alerts,
+      repeats: details.repeats,
+      runs: details.runs,
+      incident,
+      playbook,
+    };
+  }
+
+  async report(incidentId: string): Promise<string> {
+    const view = await this.get(incidentId);
+    const audit = await this.deps.statePool.query<AuditRow>(
+      `SELECT workflow_id, entry_key, kind, actor, detail, at FROM audit_events
+       WHERE workflow_id = $1 OR workflow_id LIKE $2 ORDER BY at, id`,
+      [incidentId, `${incidentId.replace(/[\\%_]/g, (c) => `\\${c}`)}/run-%`],
+    );
+    return renderIncidentReport(view, audit.rows);
+  }
+
+  async decide(
+    incidentId: string,
+    d: { decision: 'approve' | 'reject'; comment?: string; choice?: string },
+    principal: Principal,
+  ): Promise<DecisionReply & { workflowId: string }> {
+    const view = await this.get(incidentId);
+    const holder = view.incident.pendingApproval
+      ? view.incident
+      : view.playbook?.pendingApproval
+        ? view.playbook
+        : undefined;
+    if (!holder?.pendingApproval)
+      throw new ServiceError('conflict', `nothing is pending approval on ${incidentId}`);
+    const unsigned = {
+      workflowId: holder.workflowId,
+      approvalId: holder.pendingApproval.id,
+      principal: principal.name,
+      roles: [...principal.roles],
+      decision: d.decision,
+      choice: d.choice,
+      comment: d.comment,
+      issuedAt: new Date().toISOString(),
+    };
+    const signed = {
+      ...unsigned,
+      signature: createHmac('sha256', this.deps.decisionKey)
+        .update(decisionSigningPayload(unsigned))
+        .digest('hex'),
+    };
+    const handle = this.deps.client.workflow.getHandle(holder.workflowId);
+    try {
+      const reply = await handle.executeUpdate(d.decision === 'approve' ? approveUpdate : rejectUpdate, {
+        args: [signed],
+      });
+      return { ...reply, workflowId: holder.workflowId };
+    } catch (err) {
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      const message = err.cause?.message ?? err.message;
+      // Validator refusals leave no trace in the history: the service writes them to the audit log.
+      await this.audit(
+        holder.workflowId,
+        `decision-refused:${signed.approvalId}:${principal.name}:${signed.issuedAt}`,
+        {
+          kind: 'decision-refused',
+          actor: principal.name,
+          resource: holder.resource,
+          detail: { decision: d.decision, reason: message, via: 'api' },
+        },
+      );
+      if (message.startsWith('not-pending')) throw new ServiceError('conflict', message);
+      throw new ServiceError('forbidden', message);
+    }
+  }
+
+  async cancel(incidentId: string, principal: Principal): Promise<void> {
+    const desc = await this.describe(incidentId);
+    if (desc.status.name !== 'RUNNING') throw new ServiceError('conflict', `${incidentId} is not running`);
+    await this.audit(incidentId, `cancel-requested:${new Date().toISOString()}`, {
+      kind: 'cancel-requested',
+      actor: principal.name,
+      detail: {},
+    });
+    await this.deps.client.workflow.getHandle(incidentId).cancel();
+  }
+
+  async pause(principal: Principal, reason?: string): Promise<ControlState> {
+    const scope = this.deps.taskQueuePrefix;
+    await setControlState(this.deps.statePool, scope, true, principal.name, reason);
+    await this.audit(`control:${scope}`, `pause:${new Date().toISOString()}`, {
+      kind: 'kill-switch-on',
+      actor: principal.name,
+      detail: { reason },
+    });
+    const signalled = await broadcastControl(this.deps.client, scope, {
+      pause: true,
+      by: principal.name,
+      reason,
+    });
+    return { ...(await this.controlState()), signalled };
+  }
+
+  async resume(principal: Principal): Promise<ControlState> {
+    const scope = this.deps.taskQueuePrefix;
+    await setControlState(this.deps.statePool, scope, false, principal.name);
+    await this.audit(`control:${scope}`, `resume:${new Date().toISOString()}`, {
+      kind: 'kill-switch-off',
+      actor: principal.name,
+      detail: {},
+    });
+    const signalled = await broadcastControl(this.deps.client, scope, { pause: false, by: principal.name });
+    return { ...(await this.controlState()), signalled };
+  }
+
+  controlState(): Promise<ControlState> {
+    return readControlState(this.deps.statePool, this.deps.taskQueuePrefix);
+  }
+
+  listSchedules(): Promise<ScheduleView[]> {
+    return listSchedules(this.deps.client, this.deps.taskQueuePrefix, this.schedules());
+  }
+
+  async applySchedules(principal: Principal): Promise<ScheduleApplyResult> {
+    const result = await applySchedules(
+      this.deps.client,
+      this.deps.taskQueuePrefix,
+      this.deps.routing,
+      this.schedules(),
+    );
+    await this.audit(
+      `control:${this.deps.taskQueuePrefix}`,
+      `schedules-applied:${new Date().toISOString()}`,
+      {
+        kind: 'schedules-applied',
+        actor: principal.name,
+        detail: { ...result },
+      },
+    );
+    return result;
+  }
+
+  async ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }> {
+    const [temporal, postgres] = await Promise.all([
+      this.deps.client.workflowService
+        .getSystemInfo({})
+        .then(() => true)
+        .catch(() => false),
+      this.deps.statePool
+        .query('SELECT 1 FROM control_state LIMIT 1')
+        .then(() => true)
+        .catch(() => false),
+    ]);
+    return { ok: temporal && postgres, checks: { temporal, postgres } };
+  }
+
+  private schedules() {
+    try {
+      return loadSchedules(this.deps.schedulesFile);
+    } catch (err) {
+      throw new ServiceError('invalid', (err as Error).message);
+    }
+  }
+
+  /** signalWithStart on the incident key: returns true when this call started the incident. */
+  private async startOrAttach(
+    incidentId: string,
+    route: RouteDecision,
+    alert: IncidentAlert | undefined,
+    base: Pick<IncidentInput, 'source' | 'initiator' | 'reason' | 'dryRun'>,
+  ): Promise<boolean> {
+    const input: IncidentInput = {
+      incidentId,
+      ...base,
+      route,
+      alert,
+      budget: this.deps.routing.budget,
+      needsHumanTimeout: this.deps.routing.file.guardrails.needsHumanTimeout,
+      maxRuns: this.deps.routing.file.guardrails.maxRunsPerIncident,
+    };
+    try {
+      const { started } = await signalWithStart(this.deps.client, {
+        workflowId: incidentId,
+        workflowType: INCIDENT_WORKFLOW_TYPE,
+        taskQueue: this.taskQueue,
+        args: [input],
+        signal: alert ? alertFiredSignal.name : triggeredSignal.name,
+        signalArgs: alert ? [alert] : [{ by: base.initiator, reason: base.reason }],
+        searchAttributes: [
+          { key: PlaybookAttr, value: route.playbook ?? 'none' },
+          { key: ResourceAttr, value: route.resource ?? incidentId },
+          { key: PhaseAttr, value: 'starting' },
+          { key: IncidentKeyAttr, value: incidentId },
+        ],
+      });
+      return started;
+    } catch (err) {
+      throw new ServiceError('unavailable', `could not record the incident: ${(err as Error).message}`);
+    }
+  }
+
+  /** Tells a running incident its alert resolved; false when no incident is running for it. */
+  private async signalResolved(incidentId: string, at: string): Promise<boolean> {
+    try {
+      await this.deps.client.workflow.getHandle(incidentId).signal(alertResolvedSignal, { at });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw new ServiceError('unavailable', `could not signal ${incidentId}: ${(err as Error).message}`);
+    }
+  }
+
+  private async describe(incidentId: string) {
+    try {
+      return await this.deps.client.workflow.getHandle(incidentId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError)
+        throw new ServiceError('not-found', `no incident ${incidentId}`);
+      throw err;
+    }
+  }
+
+  private async audit(
+    workflowId: string,
+    entryKey: string,
+    e: { kind: string; actor: string; resource?: string; detail: Record<string, unknown> },
+  ): Promise<void> {
+    await this.deps.statePool.query(
+      `INSERT INTO audit_events (workflow_id, entry_key, kind, actor, resource, detail)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workflow_id, entry_key) DO NOTHING`,
+      [workflowId, entryKey, e.kind, e.actor, e.resource ?? null, JSON.stringify(e.detail)],
+    );
+  }
+}
+
+function summaryOf(wf: WorkflowExecutionInfo): IncidentSummary {
+  const attr = (k: typeof PlaybookAttr) => wf.typedSearchAttributes.get(k);
+  return {
+    incidentId: wf.workflowId,
+    runId: wf.runId,
+    status: wf.status.name === 'RUNNING' ? 'running' : 'closed',
+    executionStatus: wf.status.name,
+    playbook: attr(PlaybookAttr),
+    resource: attr(ResourceAttr),
+    phase: attr(PhaseAttr),
+    outcome: wf.typedSearchAttributes.get(OutcomeAttr),
+    startedAt: wf.startTime.toISOString(),
+    closedAt: wf.closeTime?.toISOString(),
+  };
+}
