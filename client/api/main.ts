@@ -1,0 +1,41 @@
+// The Rebound API process (`stack up` starts it; `npm run api` too): listens on
+// REBOUND_API_HOST:REBOUND_API_PORT (default 127.0.0.1:8080) until SIGINT/SIGTERM, then drains.
+// Startup fails fast, naming the file, on an invalid routing or tokens file.
+import { loadConfig } from '../../shared/config';
+import { TokenStore } from '../auth/token-store';
+import { createApi } from './create-api';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const tokens = TokenStore.fromEnvironment();
+  const api = await createApi({
+    config,
+    tokens,
+    // Fastify's default serializers log method and URL, never headers: tokens stay out of logs.
+    logger: { level: config.logLevel },
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    api.app.log.info(`${signal}: closing`);
+    api.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('[api] close failed:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  const address = await api.app.listen({ host: config.api.host, port: config.api.port });
+  console.log(
+    `[api] pid ${process.pid} listening on ${address} (task queue prefix ${config.temporal.taskQueuePrefix})`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error('[api] fatal:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
