@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../shared/config';
 import { createPool, createRedis } from '../../workers/clients';
-import { createOrg } from './generator';
+import { createOrg, type CreateOrgOptions } from './generator';
 
 const USAGE =
   'usage: rebound platform org create --members N --workflows N --notifications N [--runs-per-workflow N] [--name NAME] [--json]';
@@ -19,7 +19,8 @@ function count(text: string | undefined, flag: string, fallback: number): number
 class UsageError extends Error {}
 
 export async function orgCreateCommand(argv: string[]): Promise<number> {
-  let opts;
+  let opts: CreateOrgOptions;
+  let json: boolean;
   try {
     const { values } = parseArgs({
       args: argv,
@@ -43,8 +44,8 @@ export async function orgCreateCommand(argv: string[]): Promise<number> {
       notifications: count(values.notifications, 'notifications', 5),
       runsPerWorkflow: count(values['runs-per-workflow'], 'runs-per-workflow', 2),
       name: values.name,
-      json: values.json,
     };
+    json = values.json;
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -54,7 +55,7 @@ export async function orgCreateCommand(argv: string[]): Promise<number> {
   const redis = createRedis(config, 'rebound-org-create');
   try {
     const org = await createOrg({ pool, redis }, opts);
-    console.log(opts.json ? JSON.stringify(org, null, 2) : org.orgId);
+    console.log(json ? JSON.stringify(org, null, 2) : org.orgId);
     return 0;
   } finally {
     await Promise.allSettled([pool.end(), redis.quit()]);

@@ -62,7 +62,7 @@ export async function scanTopic(
         })
         .catch((err: unknown) => {
           clearTimeout(timer);
-          reject(err as Error);
+          reject(err instanceof Error ? err : new Error(String(err)));
         });
     });
   } finally {
