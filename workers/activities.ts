@@ -14,6 +14,9 @@ import {
 import { createKafkaGroupActivities } from '../activities/kafka/group-admin';
 import { createKafkaQuarantineActivities } from '../activities/kafka/quarantine';
 import { createKafkaRedriveActivities } from '../activities/kafka/redrive';
+import { createOrgCacheActivities } from '../activities/org/org-cache-activities';
+import { createOrgDeletionPostgresActivities } from '../activities/org/org-deletion-postgres';
+import { createOutboxRelayActivities } from '../activities/outbox/outbox-relay-activities';
 import { type InfraQueue } from '../shared/task-queues';
 
 export interface WorkerDeps {
@@ -26,13 +29,18 @@ export interface WorkerDeps {
 export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
   return {
     control: { ...createAuditActivities(deps), ...createGuardrailActivities(deps) },
-    postgres: { ...createPostgresProbeActivities(deps) },
-    redis: { ...createRedisProbeActivities(deps), ...createConsumerControlActivities(deps) },
+    postgres: { ...createPostgresProbeActivities(deps), ...createOrgDeletionPostgresActivities(deps) },
+    redis: {
+      ...createRedisProbeActivities(deps),
+      ...createConsumerControlActivities(deps),
+      ...createOrgCacheActivities(deps),
+    },
     kafka: {
       ...createKafkaProbeActivities(deps),
       ...createKafkaGroupActivities(deps),
       ...createKafkaQuarantineActivities(deps),
       ...createKafkaRedriveActivities(deps),
+      ...createOutboxRelayActivities(deps),
     },
   };
 }

@@ -3,3 +3,4 @@ export { healthProbeWorkflow } from './health-probe';
 export { consumerSafeModeRestartWorkflow } from './consumer-safe-mode-restart';
 export { quarantineRedriveWorkflow } from './quarantine-redrive';
 export { incidentWorkflow } from './incident';
+export { orgDeletionWorkflow } from './org-deletion';

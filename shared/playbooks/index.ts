@@ -4,6 +4,7 @@ import { type z } from 'zod';
 import { type PlaybookName } from '../playbook';
 import { consumerSafeModeRestartParamsSchema } from './consumer-safe-mode-restart';
 import { healthProbeParamsSchema } from './health-probe';
+import { orgDeletionParamsSchema } from './org-deletion';
 import { quarantineRedriveParamsSchema } from './quarantine-redrive';
 
 export interface PlaybookDefinition {
@@ -38,6 +39,13 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     paramsSchema: quarantineRedriveParamsSchema,
     resourceKind: 'topic',
     description: 'Republish approved quarantined messages to their original topic',
+  },
+  'org-deletion': {
+    name: 'org-deletion',
+    workflowType: 'orgDeletionWorkflow',
+    paramsSchema: orgDeletionParamsSchema,
+    resourceKind: 'org',
+    description: 'Delete an org through a saga with a grace period, or remove the orphans of a deleted one',
   },
 };
 
