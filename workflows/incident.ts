@@ -42,7 +42,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<PlaybookRe
     approvalPolicy: route.approvalPolicy,
   });
   const tracker = new AlertTracker();
-  if (input.alert) tracker.fired(input.alert);
+  // The first alert arrives as signalWithStart's alertFired signal, like every repeat after it.
   const details: IncidentDetails = {
     incidentId: input.incidentId,
     classification: route.classification,

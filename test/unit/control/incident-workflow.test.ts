@@ -1,6 +1,6 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { incidentDetailsQuery, type IncidentInput } from '../../../shared/incident';
+import { alertFiredSignal, incidentDetailsQuery, type IncidentInput } from '../../../shared/incident';
 import {
   alertResolvedSignal,
   approveUpdate,
@@ -33,10 +33,14 @@ async function withIncident<T>(
   seq += 1;
   const incidentId = `incident:health-probe:stack:${w.prefix}-${seq}`;
   try {
-    const handle = await env.client.workflow.start('incidentWorkflow', {
+    const input = incidentInput({ incidentId, ...overrides });
+    // As the service does: the alert rides on signalWithStart's signal.
+    const handle = await env.client.workflow.signalWithStart('incidentWorkflow', {
       taskQueue: w.taskQueue,
       workflowId: incidentId,
-      args: [incidentInput({ incidentId, ...overrides })],
+      args: [input],
+      signal: alertFiredSignal,
+      signalArgs: [input.alert!],
     });
     return await body(handle, incidentId);
   } finally {
