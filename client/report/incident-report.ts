@@ -25,9 +25,7 @@ const FOLLOW_UPS: Record<string, string> = {
 
 function cell(value: unknown): string {
   const text = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
-  return text
-    .replace(/\|/g, '\\|')
-    .replace(/\n/g, ' ');
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 export function renderIncidentReport(view: IncidentView, audit: AuditRow[]): string {
