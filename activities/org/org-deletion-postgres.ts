@@ -133,7 +133,7 @@ export function createOrgDeletionPostgresActivities(deps: {
           const saga = currentSagaId();
           if (await existingSnapshot(c, saga, step)) return { changed: false };
           const r = await c.query<OrgRowSnapshot & { name: string }>(
-            'SELECT status, updated_at, name FROM orgs WHERE id = $1 FOR UPDATE',
+            'SELECT status, updated_at::text AS updated_at, name FROM orgs WHERE id = $1 FOR UPDATE',
             [orgId],
           );
           const org = r.rows[0];
@@ -207,7 +207,8 @@ export function createOrgDeletionPostgresActivities(deps: {
           if (done) return { cancelled: done.rows.length };
           await lockDeletingOrg(c, orgId, step);
           const before = await c.query<{ id: string; status: string; updated_at: string }>(
-            `SELECT id, status, updated_at FROM subscriptions WHERE org_id = $1 AND status = 'active' FOR UPDATE`,
+            `SELECT id, status, updated_at::text AS updated_at FROM subscriptions
+              WHERE org_id = $1 AND status = 'active' FOR UPDATE`,
             [orgId],
           );
           await c.query(
@@ -248,12 +249,15 @@ export function createOrgDeletionPostgresActivities(deps: {
           const done = await existingSnapshot<{ rows: unknown[] }>(c, saga, step);
           if (done) return { revoked: done.rows.length };
           await lockDeletingOrg(c, orgId, step);
-          const r = await c.query<Record<string, unknown>>(
-            'DELETE FROM memberships WHERE org_id = $1 RETURNING *',
+          // Rows as jsonb (timestamps as text, microseconds kept) so restoring them is exact.
+          const r = await c.query<{ rows: unknown[] }>(
+            `WITH gone AS (DELETE FROM memberships WHERE org_id = $1 RETURNING *)
+               SELECT coalesce(jsonb_agg(to_jsonb(gone)), '[]'::jsonb) AS rows FROM gone`,
             [orgId],
           );
-          await saveSnapshot(c, saga, step, orgId, { rows: r.rows });
-          return { revoked: r.rows.length };
+          const rows = r.rows[0].rows;
+          await saveSnapshot(c, saga, step, orgId, { rows });
+          return { revoked: rows.length };
         }),
       ),
 
@@ -339,8 +343,6 @@ export function createOrgDeletionPostgresActivities(deps: {
     removeOrphanRows: ({ orgId, step }: OrgStep) =>
       faults.around(step, () =>
         inTransaction(pool, async (c) => {
-          // Lock out a concurrent re-creation of the org while rows are removed.
-          await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org:${orgId}`]);
           const org = await c.query('SELECT 1 FROM orgs WHERE id = $1', [orgId]);
           if (org.rowCount) {
             throw ApplicationFailure.nonRetryable(

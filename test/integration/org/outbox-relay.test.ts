@@ -1,0 +1,108 @@
+// The outbox relay against real PostgreSQL and Kafka: each event reaches its topic exactly once,
+// also when the relay crashes between producing and marking the row published.
+import { randomUUID } from 'node:crypto';
+import { type Kafka } from 'kafkajs';
+import { type Pool } from 'pg';
+import { enqueueOutboxEvent } from '../../../platform/outbox/enqueue';
+import { IDEMPOTENCY_HEADER, relayOutbox } from '../../../platform/outbox/relay';
+import { readTopic } from '../../../platform/outbox/topic-scan';
+import { loadConfig } from '../../../shared/config';
+import { createKafka, createPool } from '../../../workers/clients';
+
+const config = loadConfig();
+let pool: Pool;
+let kafka: Kafka;
+const topic = `t-org-outbox-${randomUUID()}`;
+
+beforeAll(() => {
+  pool = createPool(config, 'platform', 4);
+  kafka = createKafka(config, 'rebound-test-outbox');
+});
+afterAll(async () => {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  await pool.query('DELETE FROM outbox WHERE topic = $1', [topic]);
+  await pool.end();
+});
+
+async function enqueue(key: string, messageKey: string): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    return await enqueueOutboxEvent(client, {
+      idempotencyKey: key,
+      topic,
+      messageKey,
+      eventType: 'TestEvent',
+      payload: { eventId: key, orgId: messageKey, type: 'TestEvent' },
+    });
+  } finally {
+    client.release();
+  }
+}
+
+async function copiesOnTopic(key: string): Promise<number> {
+  let n = 0;
+  await readTopic(kafka, topic, (m) => {
+    if (m.headers?.[IDEMPOTENCY_HEADER]?.toString() === key) n += 1;
+  });
+  return n;
+}
+
+test('an event is enqueued once per idempotency key and relayed once', async () => {
+  const key = `k-${randomUUID()}`;
+  expect(await enqueue(key, 'org-a')).toBe(true);
+  expect(await enqueue(key, 'org-a')).toBe(false);
+  const first = await relayOutbox({ pool, kafka }, { idempotencyKeys: [key] });
+  expect(first.produced).toEqual([key]);
+  const second = await relayOutbox({ pool, kafka }, { idempotencyKeys: [key] });
+  expect(second).toEqual({ produced: [], recovered: [], alreadyPublished: [key], busy: [] });
+  expect(await copiesOnTopic(key)).toBe(1);
+  const row = await pool.query('SELECT attempts, published_at FROM outbox WHERE idempotency_key = $1', [key]);
+  expect(row.rows[0].attempts).toBe(1);
+  expect(row.rows[0].published_at).not.toBeNull();
+}, 60_000);
+
+test('a relay that crashed after producing does not publish the event again', async () => {
+  const key = `k-${randomUUID()}`;
+  await enqueue(key, 'org-b');
+  const crash = new Error('relay process died after producing');
+  await expect(
+    relayOutbox(
+      {
+        pool,
+        kafka,
+        hooks: {
+          afterProduce: () => Promise.reject(crash),
+        },
+      },
+      { idempotencyKeys: [key] },
+    ),
+  ).rejects.toBe(crash);
+  const pending = await pool.query(
+    'SELECT published_at, relay_from_offset FROM outbox WHERE idempotency_key = $1',
+    [key],
+  );
+  expect(pending.rows[0].published_at).toBeNull();
+  expect(pending.rows[0].relay_from_offset).not.toBeNull();
+
+  const retry = await relayOutbox({ pool, kafka }, { idempotencyKeys: [key] });
+  expect(retry.recovered).toEqual([key]);
+  expect(retry.produced).toEqual([]);
+  expect(await copiesOnTopic(key)).toBe(1);
+}, 90_000);
+
+test('a relay that crashed before producing publishes on the next attempt', async () => {
+  const key = `k-${randomUUID()}`;
+  await enqueue(key, 'org-c');
+  // The intent was committed but nothing produced (the crash came before the send).
+  await pool.query(
+    `UPDATE outbox SET attempts = 1, relay_partition = 0,
+       relay_from_offset = 0 WHERE idempotency_key = $1`,
+    [key],
+  );
+  const retry = await relayOutbox({ pool, kafka }, { idempotencyKeys: [key] });
+  expect(retry.produced).toEqual([key]);
+  expect(await copiesOnTopic(key)).toBe(1);
+}, 90_000);
