@@ -1,4 +1,4 @@
-// The Rebound API process (`stack up` starts it; `npm run api` too): listens on
+// The Rebound API process (`stack up` starts it, or `npx tsx client/api/main.ts`): listens on
 // REBOUND_API_HOST:REBOUND_API_PORT (default 127.0.0.1:8080) until SIGINT/SIGTERM, then drains.
 // Startup fails fast, naming the file, on an invalid routing or tokens file.
 import { loadConfig } from '../../shared/config';
