@@ -18,6 +18,9 @@ let kafka: Kafka;
 let pool: Pool;
 const topics: string[] = [];
 const env = new MockActivityEnvironment();
+// Runs an activity inside a mock activity context (heartbeats work) with its types kept.
+const inActivity = <A, R>(fn: (arg: A) => Promise<R>, arg: A): Promise<R> =>
+  env.run<[A], R, (arg: A) => Promise<R>>(fn, arg);
 
 beforeAll(() => {
   kafka = createKafka(config, 'test-quarantine');
@@ -35,21 +38,21 @@ test('reads the poison message and quarantines it exactly once when the step run
   const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 2, 2);
   const acts = createKafkaQuarantineActivities({ kafka });
 
-  const [message] = await env.run(acts.readMessagesAt, {
+  const [message] = await inActivity(acts.readMessagesAt, {
     topic,
     refs: [{ partition: 0, offset: poisonOffset! }],
   });
   expect(message).toMatchObject({ topic, partition: 0, offset: poisonOffset, key: 'poison' });
-  expect(Buffer.from(message.valueBase64, 'base64').toString()).toContain('"broken"');
+  expect(Buffer.from(message.valueBase64!, 'base64').toString()).toContain('"broken"');
 
   const request = { incidentId: `inc-${randomUUID()}`, message, error: 'MalformedEvent: not JSON' };
-  const first = await env.run(acts.quarantineMessage, request);
-  const second = await env.run(acts.quarantineMessage, request);
+  const first = await inActivity(acts.quarantineMessage, request);
+  const second = await inActivity(acts.quarantineMessage, request);
   expect(first.produced).toBe(true);
   expect(second.produced).toBe(false);
   expect(second.copy.offset).toBe(first.copy.offset);
 
-  const listed = await env.run(acts.listQuarantine, { topic });
+  const listed = await inActivity(acts.listQuarantine, { topic });
   expect(listed).toHaveLength(1);
   expect(listed[0]).toMatchObject({
     incidentId: request.incidentId,
@@ -58,11 +61,11 @@ test('reads the poison message and quarantines it exactly once when the step run
   });
 
   // A different incident quarantining the same offset is a separate copy (a separate decision).
-  await env.run(acts.quarantineMessage, { ...request, incidentId: `inc-${randomUUID()}` });
-  expect(await env.run(acts.listQuarantine, { topic })).toHaveLength(2);
+  await inActivity(acts.quarantineMessage, { ...request, incidentId: `inc-${randomUUID()}` });
+  expect(await inActivity(acts.listQuarantine, { topic })).toHaveLength(2);
 
   await expect(
-    env.run(acts.readMessagesAt, { topic, refs: [{ partition: 1, offset: '99' }] }),
+    inActivity(acts.readMessagesAt, { topic, refs: [{ partition: 1, offset: '99' }] }),
   ).rejects.toThrow(/no message at/);
 }, 90_000);
 
@@ -108,11 +111,11 @@ test('redrive republishes once per key, with the corrected value, to the origina
   await createTopic(kafka, topic, 2);
   const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 1, 0);
   const q = createKafkaQuarantineActivities({ kafka });
-  const [message] = await env.run(q.readMessagesAt, {
+  const [message] = await inActivity(q.readMessagesAt, {
     topic,
     refs: [{ partition: 0, offset: poisonOffset! }],
   });
-  const { copy } = await env.run(q.quarantineMessage, { incidentId: 'inc-rd', message, error: 'bad' });
+  const { copy } = await inActivity(q.quarantineMessage, { incidentId: 'inc-rd', message, error: 'bad' });
 
   const r = createKafkaRedriveActivities({ kafka, platformPool: pool });
   const fixed = JSON.stringify({ eventId: `${topic}#fixed`, orgId, type: 'member.invited' });
@@ -122,11 +125,11 @@ test('redrive republishes once per key, with the corrected value, to the origina
   expect(first).toMatchObject({ produced: true, partition: 0, offset: String(Number(poisonOffset) + 1) });
   expect(again).toEqual({ ...first, produced: false });
 
-  const [republished] = await env.run(q.readMessagesAt, {
+  const [republished] = await inActivity(q.readMessagesAt, {
     topic,
     refs: [{ partition: 0, offset: first.offset }],
   });
-  expect(Buffer.from(republished.valueBase64, 'base64').toString()).toBe(fixed);
+  expect(Buffer.from(republished.valueBase64!, 'base64').toString()).toBe(fixed);
   expect(republished.headers[QUARANTINE_HEADERS.redrive]).toBe(key);
   expect(republished.key).toBe('poison');
 }, 90_000);
