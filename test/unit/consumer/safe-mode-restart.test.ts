@@ -1,0 +1,195 @@
+// consumer-safe-mode-restart on the time-skipping server with an in-memory consumer group: the
+// full 5-minute / 15-second monitoring window, a consumer failing again in safe mode leading to
+// escalation and the human decision (timeout → keep-stopped; quarantine-next → second round), and
+// the dry run that changes nothing.
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { activityTaskQueue, workflowTaskQueue } from '../../../shared/task-queues';
+import { statusQuery, type PlaybookResult } from '../../../shared/workflow-interface';
+import { signDecision } from '../../support/decisions';
+import { createTimeSkippingEnv, testBundle, uniquePrefix } from '../../support/temporal-env';
+import { fakeConsumerGroup } from './fake-consumer-group';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+}, 60_000);
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const context = (resource: string, dryRun = false) => ({
+  resource,
+  initiator: 'tester',
+  reason: '',
+  dryRun,
+  approvalPolicy: {
+    allowedPrincipals: [],
+    allowedRoles: ['approver'],
+    quorum: 1,
+    timeout: '1h',
+    required: true,
+  },
+});
+
+async function withWorkers<T>(
+  group: ReturnType<typeof fakeConsumerGroup>,
+  fn: (prefix: string, notified: string[]) => Promise<T>,
+): Promise<T> {
+  const prefix = uniquePrefix('csm');
+  const notified: string[] = [];
+  const workers = await Promise.all([
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: workflowTaskQueue(prefix),
+      workflowBundle: await testBundle(),
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: activityTaskQueue(prefix, 'control'),
+      activities: {
+        recordAudit: () => Promise.resolve({ written: true }),
+        notify: (n: { message: string }) => {
+          notified.push(n.message);
+          return Promise.resolve({ sent: true });
+        },
+      },
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: activityTaskQueue(prefix, 'redis'),
+      activities: group.redis,
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: activityTaskQueue(prefix, 'kafka'),
+      activities: group.kafka,
+    }),
+  ]);
+  const [first, ...rest] = workers;
+  return first.runUntil(async () => {
+    const running = rest.map((w) => w.run());
+    try {
+      return await fn(prefix, notified);
+    } finally {
+      rest.forEach((w) => w.shutdown());
+      await Promise.all(running);
+    }
+  });
+}
+
+const params = (extra: Record<string, string> = {}) => ({
+  group: 'g',
+  topic: 't',
+  monitorFor: '5m',
+  checkEvery: '15s',
+  emptyTimeout: '2m',
+  ...extra,
+});
+
+test('monitors the full 5-minute window at 15-second checks, then restores normal mode', async () => {
+  const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30 });
+  const result = await withWorkers(group, (prefix) =>
+    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-ok`,
+      args: [{ context: context('group:g'), params: params() }],
+    }),
+  );
+  expect(result).toMatchObject({ outcome: 'recovered' });
+  const s = group.state();
+  expect(s.quarantined).toEqual(['10']);
+  expect(s.moves).toEqual(['11']);
+  expect(s.modes).toEqual(['stopped', 'safe', 'normal']);
+  // One read before acting, then 20 checks (5 min / 15 s).
+  expect(s.healthReads).toBe(21);
+  expect(s.control.skip).toEqual(['t:0:10']);
+}, 120_000);
+
+test('failing again in safe mode escalates; with no decision the timeout keeps the consumer stopped', async () => {
+  const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10', '15'], high: 30 });
+  const { result, notified, status } = await withWorkers(group, async (prefix, notified) => {
+    const handle = await env.client.workflow.start('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-timeout`,
+      args: [{ context: context('group:g'), params: params() }],
+    });
+    const result = (await handle.result()) as PlaybookResult;
+    return { result, notified, status: await handle.query(statusQuery) };
+  });
+  expect(result.outcome).toBe('escalated');
+  expect(result.summary).toMatch(/kept stopped \(timed-out\)/);
+  expect(group.state().modes).toEqual(['stopped', 'safe', 'stopped']);
+  expect(group.state().control.mode).toBe('stopped');
+  expect(status.decisions).toMatchObject([{ step: 'decide#1', outcome: 'timed-out' }]);
+  expect(notified[0]).toMatch(/safe mode failed \(failed again in safe mode at t:0:15\)/);
+  expect(notified[1]).toMatch(/taking the safe default: keep-stopped/);
+  // The failure was seen at the first 15-second check, not after the whole window.
+  expect(status.steps.find((x) => x.name === 'monitor#1')?.summary).toMatch(/after 1 check/);
+}, 120_000);
+
+test('a human choosing quarantine-next quarantines the next failing message and recovers', async () => {
+  const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10', '15'], high: 30 });
+  const result = await withWorkers(group, async (prefix) => {
+    const handle = await env.client.workflow.start('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-next`,
+      args: [{ context: context('group:g'), params: params({ monitorFor: '2s', checkEvery: '1s' }) }],
+    });
+    let pending;
+    for (let i = 0; i < 200 && !pending; i++) {
+      pending = (await handle.query(statusQuery)).pendingApproval;
+      if (!pending) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pending?.choices).toEqual(['retry-safe-mode', 'quarantine-next', 'keep-stopped']);
+    // The initiator may not decide; an approver may.
+    await expect(
+      handle.executeUpdate('approve', {
+        args: [
+          signDecision({
+            workflowId: handle.workflowId,
+            approvalId: pending.id,
+            principal: 'tester',
+            decision: 'approve',
+            choice: 'quarantine-next',
+          }),
+        ],
+      }),
+    ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^initiator:/) as unknown } });
+    await handle.executeUpdate('approve', {
+      args: [
+        signDecision({
+          workflowId: handle.workflowId,
+          approvalId: pending.id,
+          principal: 'alice',
+          decision: 'approve',
+          choice: 'quarantine-next',
+        }),
+      ],
+    });
+    return (await handle.result()) as PlaybookResult;
+  });
+  expect(result.outcome).toBe('recovered');
+  const s = group.state();
+  expect(s.quarantined).toEqual(['10', '15']);
+  expect(s.moves).toEqual(['11', '16']);
+  expect(s.modes).toEqual(['stopped', 'safe', 'stopped', 'stopped', 'safe', 'normal']);
+}, 120_000);
+
+test('a dry run plans the offsets and messages and changes nothing', async () => {
+  const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30 });
+  const result = await withWorkers(group, (prefix) =>
+    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-dry`,
+      args: [{ context: context('group:g', true), params: params() }],
+    }),
+  );
+  expect(result.outcome).toBe('recovered');
+  expect(result.summary).toMatch(/^dry run/);
+  const plan = (result.details as { plan: { step: string; details?: Record<string, unknown> }[] }).plan;
+  expect(plan.map((p) => p.step)).toEqual(['stop', 'quarantine', 'move-offsets', 'safe-mode', 'monitor']);
+  expect(plan[2].details).toEqual({ offsets: [{ partition: 0, from: '10', to: '11' }] });
+  expect(group.state().modes).toEqual([]);
+  expect(group.state().quarantined).toEqual([]);
+}, 120_000);
