@@ -5,7 +5,7 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { activityTaskQueue, workflowTaskQueue } from '../../../shared/task-queues';
-import { statusQuery, type PlaybookResult } from '../../../shared/workflow-interface';
+import { statusQuery, type PendingApproval, type PlaybookResult } from '../../../shared/workflow-interface';
 import { signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv, testBundle, uniquePrefix } from '../../support/temporal-env';
 import { fakeConsumerGroup } from './fake-consumer-group';
@@ -136,19 +136,21 @@ test('a human choosing quarantine-next quarantines the next failing message and 
       workflowId: `${prefix}-next`,
       args: [{ context: context('group:g'), params: params({ monitorFor: '2s', checkEvery: '1s' }) }],
     });
-    let pending;
+    let pending: PendingApproval | undefined;
     for (let i = 0; i < 200 && !pending; i++) {
       pending = (await handle.query(statusQuery)).pendingApproval;
       if (!pending) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(pending?.choices).toEqual(['retry-safe-mode', 'quarantine-next', 'keep-stopped']);
+    if (!pending) throw new Error('no approval was requested');
+    const approvalId = pending.id;
+    expect(pending.choices).toEqual(['retry-safe-mode', 'quarantine-next', 'keep-stopped']);
     // The initiator may not decide; an approver may.
     await expect(
       handle.executeUpdate('approve', {
         args: [
           signDecision({
             workflowId: handle.workflowId,
-            approvalId: pending.id,
+            approvalId,
             principal: 'tester',
             decision: 'approve',
             choice: 'quarantine-next',
@@ -160,7 +162,7 @@ test('a human choosing quarantine-next quarantines the next failing message and 
       args: [
         signDecision({
           workflowId: handle.workflowId,
-          approvalId: pending.id,
+          approvalId,
           principal: 'alice',
           decision: 'approve',
           choice: 'quarantine-next',
