@@ -158,6 +158,8 @@ export class ConsumerRuntime {
   private async reconcile(): Promise<void> {
     const c = this.control;
     if (!c || this.closed) return;
+    // A restart's rebalance is timed from here: leaving the group, rejoining, getting partitions.
+    const rebalanceFrom = Date.now();
     const parallelism = c.mode === 'safe' ? 1 : Math.max(1, c.maxParallelism);
     const restartNeeded =
       this.consumer !== undefined && (c.mode !== this.runningMode || parallelism !== this.runningParallelism);
@@ -172,10 +174,14 @@ export class ConsumerRuntime {
     // After a crash, wait out the back-off unless the control record changed since.
     if (this.crashTimer && this.crashedAtVersion === c.version) return;
     this.cancelCrashTimer();
-    if (!this.consumer) await this.startConsumer(c.mode, parallelism);
+    if (!this.consumer) await this.startConsumer(c.mode, parallelism, rebalanceFrom);
   }
 
-  private async startConsumer(mode: ControlRecord['mode'], parallelism: number): Promise<void> {
+  private async startConsumer(
+    mode: ControlRecord['mode'],
+    parallelism: number,
+    rebalanceFrom: number,
+  ): Promise<void> {
     this.halted = false;
     const consumer = this.o.kafka.consumer({
       groupId: this.o.group,
@@ -187,8 +193,8 @@ export class ConsumerRuntime {
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.health.memberId = e.payload.memberId;
-      this.health.lastJoinMs = e.payload.duration;
-      this.o.log(`joined as ${e.payload.memberId} in ${e.payload.duration} ms`);
+      this.health.lastJoinMs = Date.now() - rebalanceFrom;
+      this.o.log(`joined as ${e.payload.memberId}: ${this.health.lastJoinMs} ms since (re)start`);
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (!this.halted) this.o.log(`kafkajs crash: ${e.payload.error.message}`);

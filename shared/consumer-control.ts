@@ -62,7 +62,7 @@ export interface HealthRecord {
   lastError: FailedMessage | null;
   /** Times the runtime stopped itself on a failing message and started again. */
   crashes: number;
-  /** How long the last group join (a rebalance) took, from connect to GROUP_JOIN. */
+  /** How long the last (re)start's rebalance took: from leaving/connecting to GROUP_JOIN. */
   lastJoinMs: number | null;
   heartbeatAt: string;
 }
