@@ -163,12 +163,18 @@ test('orphan removal refuses an existing org and removes every row of a deleted 
     type: 'PreconditionFailed',
   });
   await pool.query('DELETE FROM orgs WHERE id = $1', [org.orgId]);
-  const found = (await env.run(pg.findOrphanRows, { orgId: org.orgId })) as { total: number };
+  const findOrphans = (id: string) =>
+    env.run<[{ orgId: string }], { total: number }, typeof pg.findOrphanRows>(pg.findOrphanRows, {
+      orgId: id,
+    });
+  const found = await findOrphans(org.orgId);
   expect(found.total).toBe(2 + 1 + 3 + 1 + 2 + 3);
-  const removed = (await env.run(pg.removeOrphanRows, { orgId: org.orgId, step: 'remove' })) as {
-    total: number;
-  };
+  const removed = await env.run<
+    [{ orgId: string; step: string }],
+    { total: number },
+    typeof pg.removeOrphanRows
+  >(pg.removeOrphanRows, { orgId: org.orgId, step: 'remove' });
   expect(removed.total).toBe(found.total);
-  expect(((await env.run(pg.findOrphanRows, { orgId: org.orgId })) as { total: number }).total).toBe(0);
+  expect((await findOrphans(org.orgId)).total).toBe(0);
   await redis.del(`platform:org:${org.orgId}:memberships`, `platform:org:${org.orgId}:entitlements`);
 });
