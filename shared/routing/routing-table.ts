@@ -13,7 +13,8 @@ export interface RoutedAlert {
   route: RouteDecision;
 }
 
-const PLACEHOLDER = /\{\{\s*(labels|annotations)\.([A-Za-z0-9_]+)\s*\}\}/g;
+// `{{labels.x}}`, or `{{annotations.x|default}}` where the alert rule may tune a value.
+const PLACEHOLDER = /\{\{\s*(labels|annotations)\.([A-Za-z0-9_]+)\s*(?:\|\s*([^}\s]+)\s*)?\}\}/g;
 
 // Alert severity labels as Prometheus rules write them, mapped onto seed 001's levels.
 const SEVERITY_LABELS: Record<string, Severity> = {
@@ -29,11 +30,15 @@ const SEVERITY_LABELS: Record<string, Severity> = {
 class MissingLabel extends Error {}
 
 function fill(template: string, alert: Pick<AlertmanagerAlert, 'labels' | 'annotations'>): string {
-  return template.replace(PLACEHOLDER, (_m, where: 'labels' | 'annotations', name: string) => {
-    const value = alert[where][name];
-    if (value === undefined || value === '') throw new MissingLabel(`${where}.${name} is missing`);
-    return value;
-  });
+  return template.replace(
+    PLACEHOLDER,
+    (_m, where: 'labels' | 'annotations', name: string, fallback?: string) => {
+      const value = alert[where][name];
+      if (value !== undefined && value !== '') return value;
+      if (fallback !== undefined) return fallback;
+      throw new MissingLabel(`${where}.${name} is missing`);
+    },
+  );
 }
 
 function fillDeep(value: unknown, alert: Pick<AlertmanagerAlert, 'labels' | 'annotations'>): unknown {

@@ -32,6 +32,17 @@ test('the default routing file routes a consumer crash loop to consumer-safe-mod
   });
 });
 
+test('annotations may tune playbook parameters, with the routing file giving the default', () => {
+  const labels = { alertname: 'KafkaConsumerCrashLoop', group: 'g', topic: 't' };
+  expect(table.route(alert(labels)).route.params).toMatchObject({ monitorFor: '5m', checkEvery: '15s' });
+  const tuned = table.route({
+    labels,
+    annotations: { monitorFor: '30s', checkEvery: '5s' },
+    fingerprint: 'f',
+  });
+  expect(tuned.route.params).toMatchObject({ group: 'g', topic: 't', monitorFor: '30s', checkEvery: '5s' });
+});
+
 test.each([
   ['EntitlementCacheStale', { namespace: 'entitlements' }, 'entitlement-resync', 'namespace:entitlements'],
   ['OutboxBacklog', { outbox: 'billing' }, 'outbox-replay', 'outbox:billing'],
