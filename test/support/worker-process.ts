@@ -24,6 +24,9 @@ export async function startWorkerProcess(
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs the worker in a child process, and a SIGKILL sent to tsx
+    // alone would leave that worker running (orphaned) instead of crashing it.
+    detached: true,
   });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
@@ -47,7 +50,13 @@ export async function startWorkerProcess(
     child,
     output: () => out,
     kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          child.kill(signal);
+        }
+      }
       await exited;
     },
   };
