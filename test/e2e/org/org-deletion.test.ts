@@ -243,3 +243,18 @@ test('a rejection at the point of no return restores the org exactly', async () 
     'restore-org',
   ]);
 }, 120_000);
+
+test('cleanup mode removes what still references a deleted org and refuses a live one', async () => {
+  const org = await newOrg();
+  const live = await startDeletion(deps, prefix, { orgId: org.orgId, mode: 'cleanup' });
+  expect(((await live.result()) as PlaybookResult).outcome).toBe('failed');
+  expect(countSnapshot(await snapshotOrg(deps, org.orgId)).rows.memberships).toBe(3);
+
+  await deps.pool.query('DELETE FROM orgs WHERE id = $1', [org.orgId]);
+  const handle = await startDeletion(deps, prefix, { orgId: org.orgId, mode: 'cleanup' });
+  const result = (await handle.result()) as PlaybookResult;
+  expect(result.outcome).toBe('recovered');
+  expect(countSnapshot(await snapshotOrg(deps, org.orgId)).total).toBe(0);
+  const again = await startDeletion(deps, prefix, { orgId: org.orgId, mode: 'cleanup' });
+  expect(((await again.result()) as PlaybookResult).outcome).toBe('resolved-before-action');
+}, 120_000);
