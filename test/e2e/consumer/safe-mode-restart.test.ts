@@ -6,7 +6,7 @@
 import { type Client } from '@temporalio/client';
 import { type Redis } from 'ioredis';
 import { type Kafka } from 'kafkajs';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { type Pool } from 'pg';
 import { readControl } from '../../../consumer/control-store';
@@ -135,6 +135,28 @@ function runClientScript(
   });
 }
 
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const params = (s: { group: string; topic: string }) => ({
   group: s.group,
   topic: s.topic,
@@ -212,7 +234,15 @@ test('a worker SIGKILLed mid-playbook: one quarantine copy, nothing lost, nothin
     90_000,
     50,
   );
+  // tsx runs the worker in a child process: the crash must take that one down too.
+  const workerPids = childPids(first.child.pid!);
+  expect(workerPids.length).toBeGreaterThan(0);
   await first.kill('SIGKILL');
+  await waitFor(
+    'the killed worker to be gone',
+    () => Promise.resolve(workerPids.every((pid) => !alive(pid))),
+    10_000,
+  );
   workers.push(await startWorkerProcess(prefix));
   const result = (await handle.result()) as PlaybookResult;
   expect(result.outcome).toBe('recovered');
