@@ -65,7 +65,12 @@ start_detached() {
   echo $! >"$(pid_file "$name")"
 }
 
-# Stop a process we started: SIGTERM, wait, then SIGKILL. Never matches by process name.
+# Stop a process we started: SIGTERM, wait, then SIGKILL. Never matches by process name. Processes
+# started by start_detached lead their own process group (setsid), so the whole group is signalled:
+# a launcher such as tsx runs the real program as its child, which must not survive as an orphan.
+group_alive() { kill -0 -- "-$1" 2>/dev/null || kill -0 "$1" 2>/dev/null; }
+signal_group() { kill "-$2" -- "-$1" 2>/dev/null || kill "-$2" "$1" 2>/dev/null || true; }
+
 stop_pidfile() {
   local name="$1" grace="${2:-20}"
   local f
@@ -73,13 +78,13 @@ stop_pidfile() {
   [ -f "$f" ] || return 0
   local pid
   pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
+  if group_alive "$pid"; then
+    signal_group "$pid" TERM
     local i
-    for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
+    for ((i = 0; i < grace * 10; i++)); do group_alive "$pid" || break; sleep 0.1; done
+    if group_alive "$pid"; then
       say "$name did not stop in ${grace}s, killing"
-      kill -KILL "$pid" 2>/dev/null || true
+      signal_group "$pid" KILL
     fi
   fi
   rm -f "$f"
