@@ -2,13 +2,9 @@
 // recovery budget. Both live in Rebound's own database, scoped by task-queue prefix. A retried
 // budget claim returns the decision already stored under its key: it never counts twice.
 import { type Pool } from 'pg';
+import { readControlState, type ControlFlag } from './control-state';
 
-export interface ControlFlag {
-  paused: boolean;
-  reason?: string;
-  by?: string;
-  since?: string;
-}
+export type { ControlFlag };
 
 export interface BudgetClaim {
   scope: string;
@@ -30,21 +26,8 @@ export interface BudgetDecision {
 const BUDGET_LOCK_NAMESPACE = 0x62756467;
 
 export function createGuardrailActivities(deps: { statePool: Pool }) {
-  async function readControlFlag(scope: string): Promise<ControlFlag> {
-    const res = await deps.statePool.query<{
-      paused: boolean;
-      reason: string | null;
-      changed_by: string;
-      changed_at: Date;
-    }>('SELECT paused, reason, changed_by, changed_at FROM control_state WHERE scope = $1', [scope]);
-    const row = res.rows[0];
-    if (!row) return { paused: false };
-    return {
-      paused: row.paused,
-      reason: row.reason ?? undefined,
-      by: row.changed_by,
-      since: row.changed_at.toISOString(),
-    };
+  function readControlFlag(scope: string): Promise<ControlFlag> {
+    return readControlState(deps.statePool, scope);
   }
 
   async function claimRecoveryBudget(claim: BudgetClaim): Promise<BudgetDecision> {

@@ -3,43 +3,12 @@
 // deployment's task queue (incidents forward it to their playbook runs; playbooks also get it
 // directly). Signalling twice is harmless: the handlers ignore a pause while already paused.
 import { type Client } from '@temporalio/client';
-import { type Pool } from 'pg';
-import { type ControlState } from '../../shared/api/schemas';
 import { workflowTaskQueue } from '../../shared/task-queues';
 import { pauseSignal, resumeSignal } from '../../shared/workflow-interface';
 
+export { readControlState, setControlState } from '../../activities/control/control-state';
+
 const BROADCAST_CONCURRENCY = 16;
-
-export async function readControlState(pool: Pool, scope: string): Promise<ControlState> {
-  const res = await pool.query<{
-    paused: boolean;
-    reason: string | null;
-    changed_by: string;
-    changed_at: Date;
-  }>('SELECT paused, reason, changed_by, changed_at FROM control_state WHERE scope = $1', [scope]);
-  const row = res.rows[0];
-  if (!row) return { paused: false };
-  return {
-    paused: row.paused,
-    reason: row.reason ?? undefined,
-    by: row.changed_by,
-    since: row.changed_at.toISOString(),
-  };
-}
-
-export async function setControlState(
-  pool: Pool,
-  scope: string,
-  paused: boolean,
-  by: string,
-  reason?: string,
-): Promise<void> {
-  await pool.query(
-    `INSERT INTO control_state (scope, paused, reason, changed_by, changed_at) VALUES ($1, $2, $3, $4, now())
-     ON CONFLICT (scope) DO UPDATE SET paused = $2, reason = $3, changed_by = $4, changed_at = now()`,
-    [scope, paused, reason ?? null, by],
-  );
-}
 
 /** Signals every running workflow on the deployment's queue; returns how many it reached. */
 export async function broadcastControl(
