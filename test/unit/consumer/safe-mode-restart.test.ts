@@ -3,11 +3,11 @@
 // escalation and the human decision (timeout → keep-stopped; quarantine-next → second round), and
 // the dry run that changes nothing.
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { activityTaskQueue, workflowTaskQueue } from '../../../shared/task-queues';
+import { workflowTaskQueue } from '../../../shared/task-queues';
 import { statusQuery, type PendingApproval, type PlaybookResult } from '../../../shared/workflow-interface';
 import { signDecision } from '../../support/decisions';
-import { createTimeSkippingEnv, testBundle, uniquePrefix } from '../../support/temporal-env';
+import { createFakeWorkers } from '../../support/fake-workers';
+import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
 import { fakeConsumerGroup } from './fake-consumer-group';
 
 let env: TestWorkflowEnvironment;
@@ -38,44 +38,18 @@ async function withWorkers<T>(
 ): Promise<T> {
   const prefix = uniquePrefix('csm');
   const notified: string[] = [];
-  const workers = await Promise.all([
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: workflowTaskQueue(prefix),
-      workflowBundle: await testBundle(),
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: activityTaskQueue(prefix, 'control'),
-      activities: {
-        recordAudit: () => Promise.resolve({ written: true }),
-        notify: (n: { message: string }) => {
-          notified.push(n.message);
-          return Promise.resolve({ sent: true });
-        },
+  const workers = await createFakeWorkers(env, prefix, {
+    control: {
+      recordAudit: () => Promise.resolve({ written: true }),
+      notify: (n: { message: string }) => {
+        notified.push(n.message);
+        return Promise.resolve({ sent: true });
       },
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: activityTaskQueue(prefix, 'redis'),
-      activities: group.redis,
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: activityTaskQueue(prefix, 'kafka'),
-      activities: group.kafka,
-    }),
-  ]);
-  const [first, ...rest] = workers;
-  return first.runUntil(async () => {
-    const running = rest.map((w) => w.run());
-    try {
-      return await fn(prefix, notified);
-    } finally {
-      rest.forEach((w) => w.shutdown());
-      await Promise.all(running);
-    }
+    },
+    redis: group.redis,
+    kafka: group.kafka,
   });
+  return workers.run(() => fn(prefix, notified));
 }
 
 const params = (extra: Record<string, string> = {}) => ({

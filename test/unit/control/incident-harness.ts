@@ -1,10 +1,10 @@
 // Runs the incident workflow on the time-skipping server with faked activities: the guardrail
 // state (kill switch, budget) and the health-probe child's probes are in-memory fakes.
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { type IncidentInput } from '../../../shared/incident';
-import { activityTaskQueue, workflowTaskQueue } from '../../../shared/task-queues';
-import { testBundle, uniquePrefix } from '../../support/temporal-env';
+import { workflowTaskQueue } from '../../../shared/task-queues';
+import { createFakeWorkers } from '../../support/fake-workers';
+import { uniquePrefix } from '../../support/temporal-env';
 
 export interface Fakes {
   paused: boolean;
@@ -25,49 +25,36 @@ export async function startIncidentWorkers(env: TestWorkflowEnvironment, fakes: 
     fakes.probeCalls += 1;
     return Promise.resolve({ dependency, healthy: true, latencyMs: 1, detail: {} });
   };
-  const workers = await Promise.all([
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: workflowTaskQueue(prefix),
-      workflowBundle: await testBundle(),
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: activityTaskQueue(prefix, 'control'),
-      activities: {
-        recordAudit: (e: { entryKey: string; kind: string; actor: string }) => {
-          fakes.audit.push({ entryKey: e.entryKey, kind: e.kind, actor: e.actor });
-          return Promise.resolve({ written: true });
-        },
-        notify: (n: { message: string }) => {
-          fakes.notified.push(n.message);
-          return Promise.resolve({ sent: true });
-        },
-        readControlFlag: () => Promise.resolve({ paused: fakes.paused }),
-        claimRecoveryBudget: (c: { claimKey: string; max: number }) => {
-          fakes.claims.push(c.claimKey);
-          const granted = fakes.budgetLeft > 0;
-          if (granted) fakes.budgetLeft -= 1;
-          return Promise.resolve({ granted, used: c.max - fakes.budgetLeft, max: c.max });
-        },
+  const workers = await createFakeWorkers(env, prefix, {
+    control: {
+      recordAudit: (e: { entryKey: string; kind: string; actor: string }) => {
+        fakes.audit.push({ entryKey: e.entryKey, kind: e.kind, actor: e.actor });
+        return Promise.resolve({ written: true });
       },
-    }),
-    ...(['postgres', 'redis', 'kafka'] as const).map((infra) =>
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: activityTaskQueue(prefix, infra),
-        activities: { [`probe${infra[0].toUpperCase()}${infra.slice(1)}`]: probe(infra) },
-      }),
+      notify: (n: { message: string }) => {
+        fakes.notified.push(n.message);
+        return Promise.resolve({ sent: true });
+      },
+      readControlFlag: () => Promise.resolve({ paused: fakes.paused }),
+      claimRecoveryBudget: (c: { claimKey: string; max: number }) => {
+        fakes.claims.push(c.claimKey);
+        const granted = fakes.budgetLeft > 0;
+        if (granted) fakes.budgetLeft -= 1;
+        return Promise.resolve({ granted, used: c.max - fakes.budgetLeft, max: c.max });
+      },
+    },
+    ...Object.fromEntries(
+      (['postgres', 'redis', 'kafka'] as const).map((infra) => [
+        infra,
+        { [`probe${infra[0].toUpperCase()}${infra.slice(1)}`]: probe(infra) },
+      ]),
     ),
-  ]);
-  const running = workers.map((w) => w.run());
+  });
+  const { stop } = workers.start();
   return {
     prefix,
     taskQueue: workflowTaskQueue(prefix),
-    stop: async () => {
-      workers.forEach((w) => w.shutdown());
-      await Promise.all(running);
-    },
+    stop,
   };
 }
 

@@ -1,9 +1,9 @@
 // Runs kit test workflows on the time-skipping server with faked activities that record calls.
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { activityTaskQueue, workflowTaskQueue } from '../../../shared/task-queues';
+import { type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../../../workers/workflow-bundle';
 import { TEST_DECISION_KEY } from '../../support/decisions';
+import { createFakeWorkers } from '../../support/fake-workers';
 import { uniquePrefix } from '../../support/temporal-env';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -31,16 +31,11 @@ export async function harness(
   const notifications: string[] = [];
   const failed: Record<string, number> = {};
   const { ApplicationFailure } = await import('@temporalio/common');
-  const workers = await Promise.all([
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: workflowTaskQueue(prefix),
-      workflowBundle: await kitBundle(),
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: activityTaskQueue(prefix, 'control'),
-      activities: {
+  const workers = await createFakeWorkers(
+    env,
+    prefix,
+    {
+      control: {
         recordAudit: (e: { entryKey: string }) => {
           audits.push(e.entryKey);
           return Promise.resolve({ written: true });
@@ -50,11 +45,7 @@ export async function harness(
           return Promise.resolve({ sent: true });
         },
       },
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: activityTaskQueue(prefix, 'postgres'),
-      activities: {
+      postgres: {
         act: (name: string) => {
           calls.push(name);
           const f = failures[name];
@@ -67,24 +58,14 @@ export async function harness(
           return Promise.resolve(`${name}-ok`);
         },
       },
-    }),
-  ]);
+    },
+    await kitBundle(),
+  );
   return {
     prefix,
     calls,
     audits,
     notifications,
-    run: async (fn) => {
-      const [first, ...rest] = workers;
-      return first.runUntil(async () => {
-        const running = rest.map((w) => w.run());
-        try {
-          return await fn();
-        } finally {
-          rest.forEach((w) => w.shutdown());
-          await Promise.all(running);
-        }
-      });
-    },
+    run: (fn) => workers.run(fn),
   };
 }

@@ -2,11 +2,11 @@
 // period that a cancelDeletion ends early, and an approval at the point of no return that nobody
 // gives within 2 days (safe default: compensate, never purge).
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { cancelDeletionUpdate } from '../../../shared/playbooks/org-deletion';
-import { activityTaskQueue, workflowTaskQueue, type InfraQueue } from '../../../shared/task-queues';
+import { workflowTaskQueue, type InfraQueue } from '../../../shared/task-queues';
 import { statusQuery, type PlaybookResult } from '../../../shared/workflow-interface';
-import { createTimeSkippingEnv, testBundle, uniquePrefix } from '../../support/temporal-env';
+import { createFakeWorkers } from '../../support/fake-workers';
+import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -68,31 +68,7 @@ function fakes(calls: string[]): Record<InfraQueue, object> {
 }
 
 async function withWorkers<T>(prefix: string, calls: string[], fn: () => Promise<T>): Promise<T> {
-  const acts = fakes(calls);
-  const workers = await Promise.all([
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: workflowTaskQueue(prefix),
-      workflowBundle: await testBundle(),
-    }),
-    ...(['control', 'postgres', 'redis', 'kafka'] as const).map((q) =>
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: activityTaskQueue(prefix, q),
-        activities: acts[q],
-      }),
-    ),
-  ]);
-  const [first, ...rest] = workers;
-  return first.runUntil(async () => {
-    const running = rest.map((w) => w.run());
-    try {
-      return await fn();
-    } finally {
-      rest.forEach((w) => w.shutdown());
-      await Promise.all(running);
-    }
-  });
+  return (await createFakeWorkers(env, prefix, fakes(calls))).run(fn);
 }
 
 function start(prefix: string, gracePeriod: string, approvalTimeout: string) {

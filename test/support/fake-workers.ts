@@ -1,0 +1,60 @@
+// Workers for workflow tests on the time-skipping server: the workflow worker plus one worker
+// per infrastructure queue that has faked activities, all on a fresh task-queue prefix.
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { activityTaskQueue, workflowTaskQueue, type InfraQueue } from '../../shared/task-queues';
+import { testBundle } from './temporal-env';
+
+export type FakeActivities = Partial<Record<InfraQueue, object>>;
+
+export interface FakeWorkers {
+  /** Runs `fn` while every worker polls; shuts them all down afterwards, whatever fn did. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Starts polling in the background; `stop` drains and shuts down (for harnesses spanning tests). */
+  start(): { stop: () => Promise<void> };
+}
+
+export async function createFakeWorkers(
+  env: TestWorkflowEnvironment,
+  prefix: string,
+  activities: FakeActivities,
+  bundle?: WorkflowBundleWithSourceMap,
+): Promise<FakeWorkers> {
+  const workers = await Promise.all([
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: workflowTaskQueue(prefix),
+      workflowBundle: bundle ?? (await testBundle()),
+    }),
+    ...Object.entries(activities).map(([queue, acts]) =>
+      Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: activityTaskQueue(prefix, queue as InfraQueue),
+        activities: acts,
+      }),
+    ),
+  ]);
+  return {
+    run: async (fn) => {
+      const [first, ...rest] = workers;
+      return first.runUntil(async () => {
+        const running = rest.map((w) => w.run());
+        try {
+          return await fn();
+        } finally {
+          rest.forEach((w) => w.shutdown());
+          await Promise.all(running);
+        }
+      });
+    },
+    start: () => {
+      const running = workers.map((w) => w.run());
+      return {
+        stop: async () => {
+          workers.forEach((w) => w.shutdown());
+          await Promise.all(running);
+        },
+      };
+    },
+  };
+}
