@@ -98,7 +98,11 @@ test('halts on a poison message, stops on command, and resumes in safe mode past
       return s.lagTotal === 0 ? s : undefined;
     });
     expect(healthy.partitions[0].committed).toBe(String(Number(poisonOffset) + 6));
-    const [h] = await readHealth(redis, group);
+    // The health record is refreshed every healthEveryMs, so it may trail the commit by one tick.
+    const h = await waitFor('health reporting the skip', async () => {
+      const [r] = await readHealth(redis, group);
+      return r?.skipped === 1 ? r : undefined;
+    });
     expect(h).toMatchObject({ mode: 'safe', controlVersion: safe.version, state: 'running', skipped: 1 });
   } finally {
     await runtime.close();
