@@ -32,7 +32,10 @@ load_config() {
 ensure_debian_packages() {
   local missing=()
   local pkg
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  # A removed package keeps a dpkg record (state "rc"), so ask for the installed state explicitly.
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   if ! is_root; then die "missing Debian packages: ${missing[*]} (run: sudo apt-get install -y ${missing[*]})"; fi
   say "installing Debian packages: ${missing[*]}"
