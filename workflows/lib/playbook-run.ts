@@ -50,12 +50,19 @@ export class StepSkipped extends Error {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/** A kill-switch or alert signal as the run received it (see onControlSignal). */
+export type ControlSignal =
+  | { kind: 'pause'; by: string; reason?: string }
+  | { kind: 'resume'; by: string }
+  | { kind: 'alertResolved'; at: string };
+
 export class PlaybookRun {
   readonly status: PlaybookStatus;
   private readonly compensations: { name: string; run: () => Promise<unknown> }[] = [];
   private readonly audit: AuditActivities;
   private readonly gate: ApprovalGate;
   private phaseBeforePause: Phase = 'running';
+  private readonly controlListeners: ((signal: ControlSignal) => void)[] = [];
 
   constructor(
     playbook: string,
@@ -128,21 +135,33 @@ export class PlaybookRun {
 
     setHandler(statusQuery, () => this.status);
     setHandler(pauseSignal, ({ by, reason }) => {
+      this.notifyControl({ kind: 'pause', by, reason });
       if (this.status.paused) return;
       this.status.paused = true;
       this.touch();
       void this.record(`pause:${this.now()}`, 'paused', by, { reason }).catch(() => undefined);
     });
     setHandler(resumeSignal, ({ by }) => {
+      this.notifyControl({ kind: 'resume', by });
       if (!this.status.paused) return;
       this.status.paused = false;
       this.touch();
       void this.record(`resume:${this.now()}`, 'resumed', by, {}).catch(() => undefined);
     });
-    setHandler(alertResolvedSignal, () => {
+    setHandler(alertResolvedSignal, ({ at }) => {
+      this.notifyControl({ kind: 'alertResolved', at });
+      if (this.status.alertResolved) return;
       this.status.alertResolved = true;
       this.touch();
     });
+  }
+
+  /**
+   * Registers a listener for every pause / resume / alertResolved signal this run receives, called
+   * before the run's own bookkeeping (the incident workflow forwards them to its playbook run).
+   */
+  onControlSignal(listener: (signal: ControlSignal) => void): void {
+    this.controlListeners.push(listener);
   }
 
   get dryRun(): boolean {
@@ -290,6 +309,10 @@ export class PlaybookRun {
       this.record('closed', `closed-${result.outcome}`, 'rebound', { summary: result.summary }),
     );
     return result;
+  }
+
+  private notifyControl(signal: ControlSignal): void {
+    for (const listener of this.controlListeners) listener(signal);
   }
 
   private async waitWhilePaused(): Promise<void> {
