@@ -18,7 +18,7 @@ import { signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 import { context } from '../../workflows/kit-workflows';
 import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
-import { harness } from './kit-harness';
+import { harness, type Harness } from './kit-harness';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -267,21 +267,20 @@ describe('approvals', () => {
   }, 60_000);
 });
 
-test('kill switch: a paused run waits before its next mutating step; resume continues it', async () => {
-  const h = await harness(env);
-  const workflowId = `${h.prefix}-pause`;
-  await h.run(async () => {
-    const handle = await env.client.workflow.start('kitDestructiveWorkflow', {
-      taskQueue: workflowTaskQueue(h.prefix),
-      workflowId,
-      args: [context()],
-    });
-    const s = await waitFor(
-      () => handle.query(statusQuery),
-      (x: PlaybookStatus) => !!x.pendingApproval,
-    );
-    await handle.signal(pauseSignal, { by: 'admin', reason: 'storm' });
-    await handle.executeUpdate(approveUpdate, {
+/** Starts kitDestructiveWorkflow and waits at its gate; `approve` lets it go on. */
+async function startAtGate(h: Harness, name: string) {
+  const workflowId = `${h.prefix}-${name}`;
+  const handle = await env.client.workflow.start('kitDestructiveWorkflow', {
+    taskQueue: workflowTaskQueue(h.prefix),
+    workflowId,
+    args: [context()],
+  });
+  const s = await waitFor(
+    () => handle.query(statusQuery),
+    (x: PlaybookStatus) => !!x.pendingApproval,
+  );
+  const approve = () =>
+    handle.executeUpdate(approveUpdate, {
       args: [
         signDecision({
           workflowId,
@@ -291,6 +290,15 @@ test('kill switch: a paused run waits before its next mutating step; resume cont
         }),
       ],
     });
+  return { handle, approve };
+}
+
+test('kill switch: a paused run waits before its next mutating step; resume continues it', async () => {
+  const h = await harness(env);
+  await h.run(async () => {
+    const { handle, approve } = await startAtGate(h, 'pause');
+    await handle.signal(pauseSignal, { by: 'admin', reason: 'storm' });
+    await approve();
     const paused = await waitFor(
       () => handle.query(statusQuery),
       (x: PlaybookStatus) => x.phase === 'paused',
@@ -309,28 +317,10 @@ test('kill switch: a paused run waits before its next mutating step; resume cont
 
 test('a destructive step not yet started is skipped once the alert resolved', async () => {
   const h = await harness(env);
-  const workflowId = `${h.prefix}-resolved`;
   await h.run(async () => {
-    const handle = await env.client.workflow.start('kitDestructiveWorkflow', {
-      taskQueue: workflowTaskQueue(h.prefix),
-      workflowId,
-      args: [context()],
-    });
-    const s = await waitFor(
-      () => handle.query(statusQuery),
-      (x: PlaybookStatus) => !!x.pendingApproval,
-    );
+    const { handle, approve } = await startAtGate(h, 'resolved');
     await handle.signal(alertResolvedSignal, { at: new Date().toISOString() });
-    await handle.executeUpdate(approveUpdate, {
-      args: [
-        signDecision({
-          workflowId,
-          approvalId: s.pendingApproval!.id,
-          principal: 'alice',
-          decision: 'approve',
-        }),
-      ],
-    });
+    await approve();
     const status = (await handle.result()) as PlaybookStatus;
     expect(status.alertResolved).toBe(true);
     expect(status.steps.map((x) => [x.name, x.state])).toEqual([
