@@ -18,14 +18,15 @@ import { type IntakeResult } from '../client/service/types';
 import { loadConfig } from '../shared/config';
 import { healthKey, instancesKey, type HealthRecord } from '../shared/consumer-control';
 import { REPO_ROOT } from '../shared/paths';
+import { NOTIFICATIONS_GROUP, NOTIFICATIONS_TOPIC } from '../platform/notifications/topic';
 import { readDevTokens } from '../client/auth/dev-tokens';
 import { createKafka, createPool, createRedis } from '../workers/clients';
 
 const config = loadConfig();
 const API = `http://${config.api.host}:${config.api.port}`;
 const REBOUND = join(REPO_ROOT, 'bin', 'rebound');
-const GROUP = 'notification-consumer';
-const TOPIC = 'platform.notifications';
+const GROUP = NOTIFICATIONS_GROUP;
+const TOPIC = NOTIFICATIONS_TOPIC;
 const started = Date.now();
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);

@@ -7,6 +7,7 @@ import { type Kafka } from 'kafkajs';
 import { QUARANTINE_HEADERS as H, quarantineTopic } from '../../shared/consumer-control';
 import { ErrorTypes } from '../../shared/errors';
 import { readRanges, readWholeTopic, type RawMessage } from './topic-reader';
+import { ensureTopic } from '../../platform/outbox/topics';
 
 export interface QuarantinedMessage {
   /** Where the copy lives in the quarantine topic. */
@@ -50,12 +51,12 @@ export function asQuarantined(m: RawMessage): QuarantinedMessage | undefined {
   };
 }
 
-async function ensureTopic(kafka: Kafka, topic: string): Promise<void> {
+// One partition: the quarantine is small and is scanned whole, in order.
+async function ensureQuarantineTopic(kafka: Kafka, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    // One partition: the quarantine is small and is scanned whole, in order.
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await ensureTopic(admin, topic, 1);
   } finally {
     await admin.disconnect();
   }
@@ -64,7 +65,7 @@ async function ensureTopic(kafka: Kafka, topic: string): Promise<void> {
 export function createKafkaQuarantineActivities(deps: { kafka: Kafka }) {
   async function listQuarantine({ topic }: { topic: string }): Promise<QuarantinedMessage[]> {
     const qTopic = quarantineTopic(topic);
-    await ensureTopic(deps.kafka, qTopic);
+    await ensureQuarantineTopic(deps.kafka, qTopic);
     Context.current().heartbeat({ scanning: qTopic });
     const all = await readWholeTopic(deps.kafka, qTopic);
     return all.map(asQuarantined).filter((q): q is QuarantinedMessage => q !== undefined);

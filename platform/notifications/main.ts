@@ -7,15 +7,13 @@ import { ConsumerRuntime } from '../../consumer/runtime';
 import { loadConfig } from '../../shared/config';
 import { createKafka, createPool, createRedis } from '../../workers/clients';
 import { notificationHandler } from './handler';
-
-export const DEFAULT_TOPIC = 'platform.notifications';
-export const DEFAULT_GROUP = 'notification-consumer';
+import { NOTIFICATIONS_GROUP, NOTIFICATIONS_TOPIC } from './topic';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      topic: { type: 'string', default: process.env.NOTIFICATION_TOPIC ?? DEFAULT_TOPIC },
-      group: { type: 'string', default: process.env.NOTIFICATION_GROUP ?? DEFAULT_GROUP },
+      topic: { type: 'string', default: process.env.NOTIFICATION_TOPIC ?? NOTIFICATIONS_TOPIC },
+      group: { type: 'string', default: process.env.NOTIFICATION_GROUP ?? NOTIFICATIONS_GROUP },
       'crash-backoff': { type: 'string', default: process.env.NOTIFICATION_CRASH_BACKOFF_MS ?? '5000' },
     },
   });

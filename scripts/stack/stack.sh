@@ -68,6 +68,7 @@ cmd_up() {
   redis_wait
   kafka_wait
   (cd "$REPO_ROOT" && node_modules/.bin/tsx scripts/migrate.ts --quiet) || die "migrations failed"
+  (cd "$REPO_ROOT" && node_modules/.bin/tsx platform/provision-topics.ts --quiet) || die "creating the platform's Kafka topics failed"
   local svc
   for svc in "${EXTRA_SERVICES[@]}"; do
     pid_alive "$svc" || { "${svc}_start"; started+=("$svc"); }

@@ -103,9 +103,11 @@ test('a worker SIGKILLed after any step still ends every deletion in the same st
     const names = status.steps.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
     expect(status.steps.every((s) => s.state === 'succeeded')).toBe(true);
-    // The kill really interrupted the held step: its first attempt never reported back.
+    // The kill really interrupted the held step: its first attempt never reported back. (The
+    // retry on the new worker may itself meet a transient broker error, hence "at least".)
     if (r.step !== S.grace) {
-      expect([r.step, status.steps.find((s) => s.name === r.step)?.attempts]).toEqual([r.step, 2]);
+      const attempts = status.steps.find((s) => s.name === r.step)?.attempts ?? 0;
+      expect([r.step, attempts >= 2]).toEqual([r.step, true]);
     }
     const outbox = await deps.pool.query<{ event_type: string }>(
       'SELECT event_type FROM outbox WHERE message_key = $1 ORDER BY id',
