@@ -1,5 +1,7 @@
 // Three projects so that `npm test` can run them in order and a developer can run one:
-// unit (fakes, time-skipping server), integration (real pg/Redis/Kafka), e2e (real Temporal).
+// unit (fakes, time-skipping server), integration (real pg/Redis/Kafka), e2e (real Temporal),
+// faults (tests that stop or kill parts of the real stack; the test command runs them alone, one
+// file at a time, after the others, so that no other test sees the outage).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 const common = {
   testEnvironment: 'node',
@@ -21,6 +23,12 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],

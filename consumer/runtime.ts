@@ -6,7 +6,12 @@
 // - reports its health to Redis with an expiry;
 // - on a message that keeps failing, halts: nothing after it is committed, the consumer leaves
 //   the group, the failing offset is reported, and it starts again after a back-off — the crash
-//   loop an operator (or Rebound) has to break.
+//   loop an operator (or Rebound) has to break;
+// - survives its broker: when the Kafka client gives up (broker down, coordinator loading, a
+//   rebalance that failed), it reports `restarting` (retriable) or `crashed` (non-retriable) with
+//   the error and since when, and starts the consumer again with bounded exponential back-off
+//   until it has joined the group again. kafkajs' own restart is switched off so that the health
+//   record, not the client, owns that truth.
 import { type Redis } from 'ioredis';
 import { type Consumer, type Kafka, type KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +24,8 @@ import {
   type FailedMessage,
   type HealthRecord,
 } from '../shared/consumer-control';
+import { createLogger, type Logger } from '../shared/logger';
+import { clientCrashBackoffMs, describeClientError } from './client-crash';
 import { readControl } from './control-store';
 import { processOnce } from './dedup';
 import { removeHealth, writeHealth } from './health-store';
@@ -52,7 +59,12 @@ export interface ConsumerRuntimeOptions {
   healthEveryMs?: number;
   healthTtlMs?: number;
   controlPollMs?: number;
-  log?: (line: string) => void;
+  /** First wait before restarting after a retriable client crash (ms); doubles up to the cap. */
+  restartBackoffMs?: number;
+  /** Longest wait between restarts (ms); non-retriable crashes start at this. */
+  maxRestartBackoffMs?: number;
+  /** Structured logger; default a pino logger named `consumer` with the group bound. */
+  logger?: Logger;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,11 +78,13 @@ export class ConsumerRuntime {
   private halted = false;
   private crashTimer: NodeJS.Timeout | undefined;
   private crashedAtVersion: number | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
   private timers: NodeJS.Timeout[] = [];
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly health: HealthRecord;
-  private readonly o: Required<Omit<ConsumerRuntimeOptions, 'log'>> & { log: (line: string) => void };
+  private readonly o: Required<Omit<ConsumerRuntimeOptions, 'logger'>>;
+  private readonly logger: Logger;
 
   constructor(opts: ConsumerRuntimeOptions) {
     this.o = {
@@ -80,9 +94,11 @@ export class ConsumerRuntime {
       healthEveryMs: 2_000,
       healthTtlMs: 10_000,
       controlPollMs: 2_000,
-      log: (line) => console.log(`[consumer ${opts.group}] ${line}`),
+      restartBackoffMs: 1_000,
+      maxRestartBackoffMs: 15_000,
       ...opts,
     };
+    this.logger = (opts.logger ?? createLogger('consumer')).child({ group: opts.group, topic: opts.topic });
     this.health = {
       instanceId: this.instanceId,
       group: opts.group,
@@ -96,7 +112,10 @@ export class ConsumerRuntime {
       duplicates: 0,
       committed: {},
       lastError: null,
+      lastCrash: null,
+      stateSince: new Date().toISOString(),
       crashes: 0,
+      clientCrashes: 0,
       lastJoinMs: null,
       heartbeatAt: new Date().toISOString(),
     };
@@ -127,6 +146,7 @@ export class ConsumerRuntime {
     this.closed = true;
     this.timers.forEach((t) => clearInterval(t));
     if (this.crashTimer) clearTimeout(this.crashTimer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     await this.enqueue(() => this.stopConsumer());
     await this.o.subscriber.unsubscribe().catch(() => undefined);
     await removeHealth(this.o.redis, this.o.group, this.instanceId).catch(() => undefined);
@@ -136,7 +156,7 @@ export class ConsumerRuntime {
   // and a restart never interleave.
   private enqueue(task: () => Promise<void>): Promise<void> {
     const next = this.chain.then(task, task);
-    this.chain = next.catch((err: unknown) => this.o.log(`lifecycle error: ${(err as Error).message}`));
+    this.chain = next.catch((err: unknown) => this.logger.error({ err }, 'lifecycle error'));
     return this.chain;
   }
 
@@ -146,12 +166,13 @@ export class ConsumerRuntime {
       (c) => {
         if (c.version === this.control?.version) return;
         this.control = c;
-        this.o.log(
-          `control v${c.version}: mode ${c.mode}, skip ${c.skip.length}, parallelism ${c.maxParallelism}`,
+        this.logger.info(
+          { version: c.version, mode: c.mode, skip: c.skip.length, parallelism: c.maxParallelism },
+          'control record changed',
         );
         void this.enqueue(() => this.reconcile());
       },
-      (err: unknown) => this.o.log(`control read failed: ${(err as Error).message}`),
+      (err: unknown) => this.logger.warn({ err }, 'control read failed'),
     );
   }
 
@@ -168,9 +189,12 @@ export class ConsumerRuntime {
     this.health.controlVersion = c.version;
     if (c.mode === 'stopped') {
       this.cancelCrashTimer();
+      this.cancelRestartTimer();
       this.setState('stopped');
       return;
     }
+    // A client crash's back-off is not shortened by a control change: the broker is what failed.
+    if (this.restartTimer) return;
     // After a crash, wait out the back-off unless the control record changed since.
     if (this.crashTimer && this.crashedAtVersion === c.version) return;
     this.cancelCrashTimer();
@@ -183,6 +207,7 @@ export class ConsumerRuntime {
     rebalanceFrom: number,
   ): Promise<void> {
     this.halted = false;
+    this.setState('starting');
     const consumer = this.o.kafka.consumer({
       groupId: this.o.group,
       sessionTimeout: 10_000,
@@ -192,25 +217,83 @@ export class ConsumerRuntime {
       retry: { retries: 3, restartOnFailure: () => Promise.resolve(false) },
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      if (consumer !== this.consumer) return;
       this.health.memberId = e.payload.memberId;
       this.health.lastJoinMs = Date.now() - rebalanceFrom;
-      this.o.log(`joined as ${e.payload.memberId}: ${this.health.lastJoinMs} ms since (re)start`);
+      if (this.health.lastCrash) {
+        this.logger.info(
+          { downSince: this.health.lastCrash.since, restarts: this.health.lastCrash.restarts },
+          'consuming again after a client crash',
+        );
+      }
+      this.health.lastCrash = null;
+      this.setState('running');
+      this.logger.info(
+        { memberId: e.payload.memberId, joinMs: this.health.lastJoinMs, mode, parallelism },
+        'joined the group',
+      );
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!this.halted) this.o.log(`kafkajs crash: ${e.payload.error.message}`);
+      // A halt on a failing message stops the consumer on purpose; every other crash is the
+      // client giving up, and the consumer is gone until it is started again.
+      if (this.halted || consumer !== this.consumer) return;
+      void this.enqueue(() => this.onClientCrash(consumer, e.payload.error));
     });
     this.consumer = consumer;
     this.runningMode = mode;
     this.runningParallelism = parallelism;
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: parallelism,
-      eachMessage: (p) => this.onMessage(consumer, p),
-    });
-    this.setState('running');
-    this.o.log(`consuming ${this.o.topic} in ${mode} mode, parallelism ${parallelism}`);
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
+      // run() resolves once the fetch loop is scheduled; joining errors arrive as CRASH events.
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: parallelism,
+        eachMessage: (p) => this.onMessage(consumer, p),
+      });
+    } catch (err) {
+      await this.onClientCrash(consumer, err);
+    }
+  }
+
+  /**
+   * The Kafka client gave up (or could not start): disconnect what is left, report the truth and
+   * schedule a restart. Retriable errors back off from `restartBackoffMs`, doubling up to
+   * `maxRestartBackoffMs`; non-retriable ones (authorization, bad configuration) wait the cap each
+   * time, since they need a person, but are still retried so the consumer comes back by itself
+   * once that person fixed it.
+   */
+  private async onClientCrash(consumer: Consumer, err: unknown): Promise<void> {
+    if (consumer !== this.consumer || this.closed) return;
+    await this.stopConsumer();
+    const { message, name, retriable } = describeClientError(err);
+    const previous = this.health.lastCrash;
+    const restarts = previous ? previous.restarts + 1 : 0;
+    const delay = clientCrashBackoffMs(
+      restarts,
+      retriable,
+      this.o.restartBackoffMs,
+      this.o.maxRestartBackoffMs,
+    );
+    this.health.clientCrashes += 1;
+    this.health.lastCrash = {
+      error: message,
+      errorName: name,
+      retriable,
+      since: previous?.since ?? new Date().toISOString(),
+      restarts,
+      nextRestartAt: new Date(Date.now() + delay).toISOString(),
+    };
+    this.setState(retriable ? 'restarting' : 'crashed');
+    this.logger.warn(
+      { err: message, errorName: name, retriable, restarts, delayMs: delay },
+      'kafka client crashed',
+    );
+    this.cancelRestartTimer();
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.enqueue(() => this.reconcile());
+    }, delay);
   }
 
   private async stopConsumer(): Promise<void> {
@@ -219,7 +302,7 @@ export class ConsumerRuntime {
     this.consumer = undefined;
     this.runningMode = undefined;
     this.health.memberId = null;
-    await consumer.disconnect().catch((err: Error) => this.o.log(`disconnect: ${err.message}`));
+    await consumer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'disconnect failed'));
   }
 
   private async onMessage(consumer: Consumer, msg: IncomingMessage): Promise<void> {
@@ -234,7 +317,7 @@ export class ConsumerRuntime {
       await this.commit(consumer, topic, partition, message.offset);
       this.health.skipped += 1;
       this.health.processed += 1;
-      this.o.log(`skipped ${ref} (control skip list)`);
+      this.logger.info({ ref }, 'skipped (control skip list)');
       return;
     }
     let lastError: Error | undefined;
@@ -247,12 +330,15 @@ export class ConsumerRuntime {
         if (outcome === 'duplicate') this.health.duplicates += 1;
         await this.commit(consumer, topic, partition, message.offset);
         this.health.processed += 1;
-        if (control.debug) this.o.log(`${outcome} ${ref} event ${eventId} (attempt ${attempt})`);
+        if (control.debug) this.logger.info({ ref, eventId, outcome, attempt }, 'handled');
         return;
       } catch (err) {
         lastError = err as Error;
         if (control.debug || attempt === this.o.maxAttempts) {
-          this.o.log(`attempt ${attempt}/${this.o.maxAttempts} of ${ref} failed: ${lastError.message}`);
+          this.logger.warn(
+            { ref, attempt, maxAttempts: this.o.maxAttempts, err: lastError.message },
+            'attempt failed',
+          );
         }
         if (attempt < this.o.maxAttempts) await sleep(this.o.retryBackoffMs * attempt);
       }
@@ -278,7 +364,10 @@ export class ConsumerRuntime {
   private halt(failed: FailedMessage): void {
     this.halted = true;
     this.health.lastError = failed;
-    this.o.log(`halting on ${messageRef(failed.topic, failed.partition, failed.offset)}: ${failed.error}`);
+    this.logger.error(
+      { ref: messageRef(failed.topic, failed.partition, failed.offset), err: failed.error },
+      'halting on a failing message',
+    );
     void this.enqueue(async () => {
       await this.stopConsumer();
       this.health.crashes += 1;
@@ -291,12 +380,18 @@ export class ConsumerRuntime {
     });
   }
 
+  private cancelRestartTimer(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+  }
+
   private cancelCrashTimer(): void {
     if (this.crashTimer) clearTimeout(this.crashTimer);
     this.crashTimer = undefined;
   }
 
   private setState(state: ConsumerState): void {
+    if (this.health.state !== state) this.health.stateSince = new Date().toISOString();
     this.health.state = state;
     void this.reportHealth();
   }
@@ -304,8 +399,8 @@ export class ConsumerRuntime {
   private async reportHealth(): Promise<void> {
     if (this.closed) return;
     this.health.heartbeatAt = new Date().toISOString();
-    await writeHealth(this.o.redis, this.snapshot(), this.o.healthTtlMs).catch((err: Error) =>
-      this.o.log(`health write failed: ${err.message}`),
+    await writeHealth(this.o.redis, this.snapshot(), this.o.healthTtlMs).catch((err: unknown) =>
+      this.logger.warn({ err }, 'health write failed'),
     );
   }
 }

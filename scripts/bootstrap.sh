@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the npm packages when missing. A per-user cache keyed by the lock file and the Node
-# version holds a finished node_modules, so a fresh clone on the same machine copies it (hard
-# links, seconds) instead of installing: a second run installs nothing.
+# Installs the npm packages when missing, with `npm ci` only: the lock file is installed exactly as
+# committed or not at all (when npm refuses it, its reason is printed and nothing is rewritten).
+# A per-user cache keyed by the lock file and the Node version holds a finished node_modules, so a
+# fresh clone on the same machine copies it (hard links, seconds) instead of installing: a second
+# run installs nothing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,17 +21,16 @@ if [ -d "$cache/node_modules" ]; then
   echo "[bootstrap] npm packages from the per-user cache"
   cp -al "$cache/node_modules" node_modules 2>/dev/null || cp -a "$cache/node_modules" node_modules
 else
-  echo "[bootstrap] installing npm packages from package-lock.json"
-  # npm 11.19's `npm ci` rejects a lock file that omits other platforms' optional binaries (which
-  # npm itself writes that way); `npm install` installs the same locked versions from it.
-  if ! npm ci --no-audit --no-fund --loglevel=error 2>"$(mktemp -d)/ci.err"; then
-    npm install --no-audit --no-fund --loglevel=error
-    if command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- package-lock.json; then
-      echo "[bootstrap] error: package-lock.json does not match package.json; run 'npm install' and commit the lock file" >&2
-      git checkout -- package-lock.json
-      exit 1
-    fi
+  echo "[bootstrap] installing npm packages with npm ci (first run on this machine: about a minute)"
+  log="$(mktemp)"
+  if ! npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
+    echo "[bootstrap] error: npm ci failed; npm said:" >&2
+    grep -v '^npm error *$' "$log" | tail -30 >&2
+    echo "[bootstrap] nothing was rewritten. If package-lock.json disagrees with package.json, run 'npm install', check the change and commit the lock." >&2
+    rm -f "$log"
+    exit 1
   fi
+  rm -f "$log"
   mkdir -p "$cache.tmp"
   rm -rf "$cache.tmp/node_modules"
   cp -al node_modules "$cache.tmp/node_modules" 2>/dev/null || cp -a node_modules "$cache.tmp/node_modules"

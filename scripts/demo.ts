@@ -9,11 +9,17 @@
 //   3. the kill switch holds a recovery; resume lets it finish
 //   4. an org is deleted through the saga, with a human approval at the point of no return
 //
+// Every run is independent of what ran before (npm test, an earlier demo that failed halfway, a
+// restarted stack): a preflight waits for the reference consumer, releases a kill switch left
+// engaged, closes recoveries a failed run left open and lets Rebound recover a poison message a
+// failed run left on the topic; each run uses its own event ids, fingerprints, resources and org,
+// and recognises its own poison message by partition and offset.
+//
 // Usage: tsx scripts/demo.ts [--quick]   (--quick: skip the org deletion)
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { type IncidentView } from '../shared/api/schemas';
+import { type ControlState, type IncidentSummary, type IncidentView } from '../shared/api/schemas';
 import { type IntakeResult } from '../client/service/types';
 import { loadConfig } from '../shared/config';
 import { healthKey, instancesKey, type HealthRecord } from '../shared/consumer-control';
@@ -102,6 +108,91 @@ async function consumerHealth(redis: ReturnType<typeof createRedis>): Promise<He
   return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as HealthRecord);
 }
 
+function describeHealth(h: HealthRecord[]): string {
+  if (h.length === 0)
+    return 'no instance reports health (is the notification_consumer part up? see rebound stack status)';
+  return h
+    .map((r) => {
+      const why = r.lastCrash
+        ? `, Kafka client error since ${r.lastCrash.since}: ${r.lastCrash.error}`
+        : r.state === 'crashed' && r.lastError
+          ? `, halted on ${r.lastError.topic}:${r.lastError.partition}:${r.lastError.offset}: ${r.lastError.error}`
+          : '';
+      return `${r.state} in ${r.mode} mode${why}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Brings the reference system to the state the demo starts from, whatever ran before, saying what
+ * it found and did. Throws a DemoFailure that says what to do when it cannot.
+ */
+async function preflight(): Promise<void> {
+  banner('0. Preflight: the reference system is healthy');
+  const control = await api<ControlState>('GET', '/v1/control', 'operator');
+  if (control.paused) {
+    note(
+      `the kill switch was left engaged (${control.reason ?? 'no reason'}, by ${control.by ?? '?'}): releasing it`,
+    );
+    rebound(['resume']);
+  }
+  const open = await api<{ incidents: IncidentSummary[] }>(
+    'GET',
+    `/v1/incidents?status=running&resource=${encodeURIComponent(`group:${GROUP}`)}`,
+    'operator',
+  );
+  for (const incident of open.incidents) {
+    note(`an earlier run left incident ${incident.incidentId} open: cancelling it`);
+    rebound(['cancel', incident.incidentId], {
+      allowFail: true,
+    });
+    await follow(incident.incidentId, undefined, 120_000);
+  }
+  const redis = createRedis(config, 'rebound-demo-preflight');
+  try {
+    let health: HealthRecord[] = [];
+    for (let i = 0; i < 60; i++) {
+      health = await consumerHealth(redis);
+      if (health.some((h) => h.state === 'running' && h.mode === 'normal')) break;
+      if (health.some((h) => h.state === 'crashed' && h.lastError)) break;
+      await sleep(500);
+    }
+    const halted = health.find((h) => h.state === 'crashed' && h.lastError);
+    if (halted?.lastError) {
+      const e = halted.lastError;
+      note(
+        `the consumer is halted on ${e.topic}:${e.partition}:${e.offset} (${e.error}), a message an earlier run left on the topic: Rebound recovers it first`,
+      );
+      rebound([
+        'trigger',
+        'consumer-safe-mode-restart',
+        '--resource',
+        `group:${GROUP}`,
+        '--params',
+        JSON.stringify({ group: GROUP, topic: TOPIC, monitorFor: '10s', checkEvery: '2s' }),
+        '--reason',
+        'demo preflight: poison message left by an earlier run',
+        '--wait',
+      ]);
+      for (let i = 0; i < 60; i++) {
+        health = await consumerHealth(redis);
+        if (health.some((h) => h.state === 'running' && h.mode === 'normal')) break;
+        await sleep(500);
+      }
+    }
+    if (!health.some((h) => h.state === 'running' && h.mode === 'normal')) {
+      throw new DemoFailure(
+        `the reference notification consumer is not consuming: ${describeHealth(health)}. ` +
+          `See .rebound/run/notification_consumer.log; 'rebound stack up' restarts a stopped part, ` +
+          `'rebound stack reset' starts from a clean slate.`,
+      );
+    }
+    check(true, `the reference consumer is running in normal mode (group ${GROUP})`);
+  } finally {
+    await redis.quit().catch(() => undefined);
+  }
+}
+
 function healthProbe(): void {
   banner('1. A health probe, triggered by hand');
   rebound(['trigger', 'health-probe', '--resource', 'stack:local', '--reason', 'demo', '--wait']);
@@ -115,8 +206,6 @@ async function poisonMessage(): Promise<void> {
   const pool = createPool(config, 'platform', 2);
   const producer = kafka.producer({ idempotent: true });
   try {
-    const before = (await consumerHealth(redis)).find((h) => h.state === 'running');
-    check(before !== undefined, `the reference consumer is running (group ${GROUP})`);
     const orgId = randomUUID();
     const event = (i: number) => ({
       key: orgId,
@@ -124,26 +213,34 @@ async function poisonMessage(): Promise<void> {
     });
     await producer.connect();
     await producer.send({ topic: TOPIC, messages: Array.from({ length: 10 }, (_, i) => event(i)) });
-    await producer.send({
+    const [poison] = await producer.send({
       topic: TOPIC,
       messages: [{ key: orgId, value: `{"eventId":"demo-${run}-poison","type":"broken"` }],
     });
+    const poisonRef = `${TOPIC}:${poison.partition}:${poison.baseOffset}`;
     await producer.send({ topic: TOPIC, messages: Array.from({ length: 10 }, (_, i) => event(10 + i)) });
     note(
       `produced 10 events, 1 malformed event, 10 more events to ${TOPIC} (all with key ${orgId.slice(0, 8)}…)`,
     );
 
+    // This run's poison message, recognised by its partition and offset (an earlier run's halt
+    // may still be in the health record).
     let failing: HealthRecord['lastError'] = null;
+    let health: HealthRecord[] = [];
     for (let i = 0; i < 60 && !failing; i++) {
+      health = await consumerHealth(redis);
       failing =
-        (await consumerHealth(redis)).map((h) => h.lastError).find((e) => e?.error.includes('not JSON')) ??
-        null;
+        health
+          .map((h) => h.lastError)
+          .find((e) => e && `${e.topic}:${e.partition}:${e.offset}` === poisonRef) ?? null;
       if (!failing) await sleep(500);
     }
-    check(
-      failing !== null,
-      `the consumer stopped itself at ${failing?.topic}:${failing?.partition}:${failing?.offset} (${failing?.error})`,
-    );
+    if (!failing) {
+      throw new DemoFailure(
+        `the consumer did not halt on the malformed event ${poisonRef} within 30 s; it reports: ${describeHealth(health)}`,
+      );
+    }
+    check(true, `the consumer stopped itself at ${poisonRef} (${failing.error})`);
 
     note('Alertmanager (an HA pair) delivers the crash-loop alert three times:');
     const fingerprint = `demo${run}`;
@@ -288,6 +385,7 @@ async function orgDeletion(): Promise<void> {
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   rebound(['stack', 'status']);
+  await preflight();
   healthProbe();
   await poisonMessage();
   await killSwitch();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): installs what is missing, starts the real local stack, then
-# type-checks, lints, checks formatting and runs every Jest project (unit, integration, e2e).
-# Extra arguments go to Jest (e.g. `npm test -- test/unit`).
+# checks the lock file, type-checks, lints, checks formatting and runs every Jest project: unit,
+# integration and e2e together, then the fault tests (which stop parts of the stack) alone.
+# Extra arguments go to Jest and select what runs (e.g. `npm test -- test/unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -10,6 +11,8 @@ phase() { printf '\n== %s (t+%ss)\n' "$1" "$((SECONDS - started))"; }
 
 phase "install npm packages"
 bash scripts/bootstrap.sh
+phase "lock file agrees with package.json"
+bash scripts/check-lock.sh
 phase "start the local stack (installs tools on first run)"
 bash scripts/stack/stack.sh up
 phase "type-check"
@@ -18,9 +21,16 @@ phase "lint"
 node_modules/.bin/eslint --max-warnings 0 .
 phase "format"
 node_modules/.bin/prettier --check . >/dev/null || { node_modules/.bin/prettier --check . | tail -20; exit 1; }
-phase "jest"
 status=0
-node_modules/.bin/jest --maxWorkers=2 "$@" || status=$?
+if [ $# -gt 0 ]; then
+  phase "jest $*"
+  node_modules/.bin/jest --maxWorkers=2 "$@" || status=$?
+else
+  phase "jest: unit, integration, e2e"
+  node_modules/.bin/jest --maxWorkers=2 --selectProjects unit integration e2e || status=$?
+  phase "jest: faults (one file at a time)"
+  node_modules/.bin/jest --runInBand --selectProjects faults || status=$?
+fi
 if [ "${CI:-}" = true ]; then
   phase "stop the stack (CI)"
   bash scripts/stack/stack.sh down

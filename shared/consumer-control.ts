@@ -42,7 +42,30 @@ export interface FailedMessage {
   at: string;
 }
 
-export type ConsumerState = 'starting' | 'running' | 'stopped' | 'crashed';
+/**
+ * What a consumer instance is doing. `running` is reported only while it is a member of the group
+ * and fetching; `starting` from (re)connecting until it has joined; `crashed` after it stopped
+ * itself on a failing message (see `lastError`) or after a non-retriable client error (see
+ * `lastCrash`); `restarting` while it waits to reconnect after losing the broker or the group
+ * coordinator (a retriable error, see `lastCrash`); `stopped` when the control record says so.
+ */
+export type ConsumerState = 'starting' | 'running' | 'stopped' | 'crashed' | 'restarting';
+
+/**
+ * The last time the Kafka client itself gave up (kafkajs `consumer.crash`): broker down, coordinator
+ * loading, authorization refused. `retriable` follows kafkajs' own classification (the error or its
+ * root cause has `retriable: true`, or the retries were exhausted); `since` (ISO time) is when the
+ * consumer stopped consuming; `restarts` counts the restarts tried since then; `nextRestartAt` is
+ * when the next one is due.
+ */
+export interface ClientCrash {
+  error: string;
+  errorName: string;
+  retriable: boolean;
+  since: string;
+  restarts: number;
+  nextRestartAt: string | null;
+}
 
 /** One consumer instance's report, refreshed every few seconds and expiring when it dies. */
 export interface HealthRecord {
@@ -60,8 +83,14 @@ export interface HealthRecord {
   /** `topic:partition` → the next offset this instance committed. */
   committed: Record<string, string>;
   lastError: FailedMessage | null;
+  /** Set while the consumer is down because the Kafka client crashed; null once it consumes again. */
+  lastCrash: ClientCrash | null;
+  /** When `state` last changed (ISO time). */
+  stateSince: string;
   /** Times the runtime stopped itself on a failing message and started again. */
   crashes: number;
+  /** Times the Kafka client crashed (broker or coordinator errors) since the process started. */
+  clientCrashes: number;
   /** How long the last (re)start's rebalance took: from leaving/connecting to GROUP_JOIN. */
   lastJoinMs: number | null;
   heartbeatAt: string;

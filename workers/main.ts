@@ -1,17 +1,20 @@
 // The Rebound worker process: creates the infrastructure clients (the only place that does),
 // bundles the workflows, and runs the workflow worker and one activity worker per
 // infrastructure until SIGINT/SIGTERM, then drains and closes the clients.
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../shared/config';
+import { createLogger } from '../shared/logger';
 import { loadDecisionKey } from '../shared/secrets';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { createKafka, createPool, createRedis } from './clients';
 import { createWorkers, runWorkers } from './create-workers';
+import { installSdkRuntime } from './sdk-runtime';
 import { bundleWorkflows } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const logger = createLogger('worker', { level: config.logLevel });
+  installSdkRuntime(logger, { shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const deps = {
     platformPool: createPool(config, 'platform'),
     statePool: createPool(config, 'state'),
@@ -28,8 +31,13 @@ async function main(): Promise<void> {
       bundle,
       deps,
     });
-    console.log(
-      `[worker] pid ${process.pid} polling ${workflowTaskQueue(config.temporal.taskQueuePrefix)} and its activity queues on ${config.temporal.address}`,
+    logger.info(
+      {
+        pid: process.pid,
+        taskQueue: workflowTaskQueue(config.temporal.taskQueuePrefix),
+        temporal: config.temporal.address,
+      },
+      'polling the workflow task queue and its activity queues',
     );
     await runWorkers(workers);
     await connection.close();
@@ -39,6 +47,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('[worker] fatal:', err);
+  createLogger('worker').fatal({ err }, 'fatal');
   process.exit(1);
 });

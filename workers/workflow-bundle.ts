@@ -1,7 +1,7 @@
 // Builds the workflow bundle once per process. The decision-verification key is compiled into the
 // bundle (webpack DefinePlugin) so workflows can verify approvals synchronously in update
 // validators without the key ever appearing in a workflow input or history.
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DefinePlugin } from 'webpack';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -19,6 +19,7 @@ export function bundleWorkflows(
       ];
       return config;
     },
-    logger: undefined,
+    // The process's logger: webpack's build report goes to the worker log, and stays out of tests.
+    logger: Runtime.instance().logger,
   });
 }

@@ -2,7 +2,7 @@
 // and schedules files, the decision key and the token store. main.ts runs it as a process; the
 // integration tests run it in-process with their own task-queue prefix, key and routing file.
 import { join } from 'node:path';
-import { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { RoutingTable } from '../../shared/routing/routing-table';
 import { type ReboundConfig } from '../../shared/config';
 import { REPO_ROOT } from '../../shared/paths';
@@ -34,6 +34,8 @@ export interface CreateApiOptions {
   /** Defaults to the configured prefix; tests use their own. */
   taskQueuePrefix?: string;
   logger?: FastifyServerOptions['logger'];
+  /** The process's pino logger; wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 export interface RunningApi {
@@ -62,6 +64,7 @@ export async function createApi(opts: CreateApiOptions): Promise<RunningApi> {
     tokens: opts.tokens,
     metrics: new ApiMetrics(service),
     logger: opts.logger,
+    loggerInstance: opts.loggerInstance,
   });
   return {
     app,

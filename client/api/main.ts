@@ -2,17 +2,19 @@
 // REBOUND_API_HOST:REBOUND_API_PORT (default 127.0.0.1:8080) until SIGINT/SIGTERM, then drains.
 // Startup fails fast, naming the file, on an invalid routing or tokens file.
 import { loadConfig } from '../../shared/config';
+import { createLogger } from '../../shared/logger';
 import { TokenStore } from '../auth/token-store';
 import { createApi } from './create-api';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger('api', { level: config.logLevel });
   const tokens = TokenStore.fromEnvironment();
   const api = await createApi({
     config,
     tokens,
     // Fastify's default serializers log method and URL, never headers: tokens stay out of logs.
-    logger: { level: config.logLevel },
+    loggerInstance: logger,
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
     api.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error('[api] close failed:', err);
+        logger.error({ err }, 'close failed');
         process.exit(1);
       },
     );
@@ -30,12 +32,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   const address = await api.app.listen({ host: config.api.host, port: config.api.port });
-  console.log(
-    `[api] pid ${process.pid} listening on ${address} (task queue prefix ${config.temporal.taskQueuePrefix})`,
-  );
+  logger.info({ pid: process.pid, address, taskQueuePrefix: config.temporal.taskQueuePrefix }, 'listening');
 }
 
 main().catch((err: unknown) => {
-  console.error('[api] fatal:', err instanceof Error ? err.message : err);
+  createLogger('api').fatal({ err }, 'fatal');
   process.exit(1);
 });

@@ -4,6 +4,7 @@
 // one error body shape, and HTTP latency metrics. Built without listening so tests can inject.
 import Fastify, {
   LogController,
+  type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyRequest,
   type FastifyServerOptions,
@@ -14,6 +15,7 @@ import { type AuthPrincipal } from '../auth/roles';
 import { type TokenStore } from '../auth/token-store';
 import { createAuthenticator } from './authenticate';
 import { HttpError, sendError, validationError } from './http-errors';
+import { useJsonBodyParser } from './json-body';
 import { ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { type RouteSpec } from './route-spec';
@@ -30,6 +32,8 @@ export interface ApiServerOptions {
   metrics?: ApiMetrics;
   bodyLimit?: number;
   logger?: FastifyServerOptions['logger'];
+  /** A ready logger (the process's pino logger); wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
   version?: string;
 }
 
@@ -47,10 +51,11 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   const auth = createAuthenticator(opts.tokens);
   const app = Fastify({
     bodyLimit: opts.bodyLimit ?? MAX_BODY_BYTES,
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     // Per-request log lines would dominate an alert storm; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  useJsonBodyParser(app);
   const principals = new WeakMap<FastifyRequest, AuthPrincipal>();
 
   const routes: RouteSpec[] = [

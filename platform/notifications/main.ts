@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConsumerRuntime } from '../../consumer/runtime';
 import { loadConfig } from '../../shared/config';
+import { createLogger } from '../../shared/logger';
 import { createKafka, createPool, createRedis } from '../../workers/clients';
 import { notificationHandler } from './handler';
 import { NOTIFICATIONS_GROUP, NOTIFICATIONS_TOPIC } from './topic';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     },
   });
   const config = loadConfig();
+  const logger = createLogger('notification-consumer', { level: config.logLevel });
   const kafka = createKafka(config, `notification-consumer-${process.pid}`);
   const redis = createRedis(config, 'notification-consumer');
   const subscriber = createRedis(config, 'notification-consumer-sub');
@@ -38,12 +40,13 @@ async function main(): Promise<void> {
     topic: values.topic,
     handler: notificationHandler,
     crashBackoffMs: Number(values['crash-backoff']),
+    logger,
   });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[notification-consumer] ${signal}: leaving the group`);
+    logger.info({ signal }, 'leaving the group');
     runtime
       .close()
       .then(() => Promise.allSettled([pool.end(), redis.quit(), subscriber.quit()]))
@@ -55,12 +58,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   await runtime.start();
-  console.log(
-    `[notification-consumer] pid ${process.pid} instance ${runtime.instanceId} group ${values.group} topic ${values.topic}`,
+  logger.info(
+    { pid: process.pid, instanceId: runtime.instanceId, group: values.group, topic: values.topic },
+    'notification consumer started',
   );
 }
 
 main().catch((err: unknown) => {
-  console.error('[notification-consumer] fatal:', err);
+  createLogger('notification-consumer').fatal({ err }, 'fatal');
   process.exit(1);
 });

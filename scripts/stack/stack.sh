@@ -3,6 +3,8 @@
 # up: installs what is missing (cached per user by version), starts what is not running, waits
 #     until every server answers, applies migrations, prints where each runs. A no-op when up.
 # down: stops what this checkout started, by pid file. status: reports each part; exit 3 if any is down.
+# reset: down, then deletes this checkout's data, logs, tokens and keys (.rebound/), keeping the
+#     per-user caches of tools and npm packages, for a clean slate.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$STACK_DIR/temporal.sh"
 source "$STACK_DIR/postgres.sh"
@@ -23,6 +25,8 @@ usage: rebound stack <command>
   up       install what is missing, start the local stack, wait until it answers, apply migrations
   down     stop every process of the stack that this checkout started
   status   show each part and whether it answers (exit 3 when any part is down)
+  reset    stop the stack and delete this checkout's data (.rebound/: databases, Kafka logs,
+           Temporal history, logs, dev tokens, keys); the per-user tool caches stay
   install  only download/build the tools (Temporal CLI, Kafka jars, test server, Debian packages)
 USAGE
 }
@@ -89,6 +93,17 @@ cmd_down() {
   say "stopped"
 }
 
+cmd_reset() {
+  cmd_down
+  local dir
+  for dir in "$DATA_DIR" "$STATE_DIR"; do
+    # Never delete outside a folder that looks like Rebound's own (REBOUND_DATA_DIR may point anywhere).
+    case "$dir" in "" | / | "$HOME" | "$REPO_ROOT") die "refusing to delete $dir" ;; esac
+    [ -d "$dir" ] && rm -rf "$dir"
+  done
+  say "removed this checkout's data ($STATE_DIR); per-user caches in $CACHE_DIR are kept"
+}
+
 cmd_status() {
   load_config
   local part down=0 state
@@ -111,6 +126,7 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  reset) cmd_reset ;;
   install) load_config; install_all ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;

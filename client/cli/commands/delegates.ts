@@ -41,6 +41,7 @@ export function registerDelegateCommands(program: Command): void {
     ],
     ['down', 'stop every process of the stack that this checkout started'],
     ['status', 'show each part and whether it answers (exit 3 when any part is down)'],
+    ['reset', "stop the stack and delete this checkout's data (.rebound/); the per-user tool caches stay"],
   ];
   for (const [verb, description] of verbs)
     stack

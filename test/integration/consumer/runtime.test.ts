@@ -12,6 +12,7 @@ import { notificationHandler } from '../../../platform/notifications/handler';
 import { loadConfig } from '../../../shared/config';
 import { messageRef } from '../../../shared/consumer-control';
 import { createKafka, createPool, createRedis } from '../../../workers/clients';
+import { quietLogger } from '../../support/quiet-logger';
 import {
   createTopic,
   deleteTopics,
@@ -56,7 +57,7 @@ test('halts on a poison message, stops on command, and resumes in safe mode past
     handler: notificationHandler,
     crashBackoffMs: 1_000,
     healthEveryMs: 500,
-    log: () => undefined,
+    logger: quietLogger,
   });
   await runtime.start();
   try {
@@ -125,7 +126,7 @@ test('a redelivered event is recognised by its event id and written once', async
     topic,
     handler: notificationHandler,
     healthEveryMs: 500,
-    log: () => undefined,
+    logger: quietLogger,
   });
   await runtime.start();
   try {

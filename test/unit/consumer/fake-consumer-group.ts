@@ -69,7 +69,10 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
       controlVersion: failedAt.version,
       at: new Date(0).toISOString(),
     },
+    lastCrash: null,
+    stateSince: new Date(0).toISOString(),
     crashes: 1,
+    clientCrashes: 0,
     lastJoinMs: 5,
     heartbeatAt: new Date().toISOString(),
   });
