@@ -9,7 +9,7 @@ worker_start() {
 
 # Ready once it logged that it polls its queues (after bundling the workflows and connecting).
 worker_ready() {
-  pid_alive worker && grep -q '^\[worker\] pid .* polling' "$RUN_DIR/worker.log"
+  pid_alive worker && grep -q 'polling the workflow task queue and its activity queues' "$RUN_DIR/worker.log"
 }
 
 # SIGTERM lets the SDK finish in-flight tasks; a workflow task is never lost either way.

@@ -10,7 +10,7 @@ notification_consumer_start() {
 
 # Ready once it subscribed to its control channel and joined (it logs its pid after starting).
 notification_consumer_ready() {
-  pid_alive notification_consumer && grep -q '^\[notification-consumer\] pid ' "$RUN_DIR/notification_consumer.log"
+  pid_alive notification_consumer && grep -q 'notification consumer started' "$RUN_DIR/notification_consumer.log"
 }
 
 # SIGTERM makes it leave the group cleanly (no rebalance wait for the next member).
