@@ -35,7 +35,7 @@ export async function startWorkerProcess(
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start in 60s:\n${out}`)), 60_000);
     const check = () => {
-      if (out.includes('[worker] pid')) {
+      if (out.includes('polling the workflow task queue and its activity queues')) {
         clearTimeout(timer);
         resolve();
       }

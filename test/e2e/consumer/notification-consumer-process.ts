@@ -31,7 +31,7 @@ export async function startNotificationConsumer(topic: string, group: string): P
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`consumer did not start in 60s:\n${out}`)), 60_000);
     child.stdout?.on('data', () => {
-      if (out.includes('[notification-consumer] pid')) {
+      if (out.includes('notification consumer started')) {
         clearTimeout(timer);
         resolve();
       }
