@@ -26,6 +26,7 @@ import { healthKey, instancesKey, type HealthRecord } from '../shared/consumer-c
 import { REPO_ROOT } from '../shared/paths';
 import { NOTIFICATIONS_GROUP, NOTIFICATIONS_TOPIC } from '../platform/notifications/topic';
 import { readDevTokens } from '../client/auth/dev-tokens';
+import { readControl, writeControl } from '../consumer/control-store';
 import { createKafka, createPool, createRedis } from '../workers/clients';
 
 const config = loadConfig();
@@ -108,6 +109,18 @@ async function consumerHealth(redis: ReturnType<typeof createRedis>): Promise<He
   return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as HealthRecord);
 }
 
+/** The consumer's health once it runs in normal mode or has halted on a message (30 s at most). */
+async function settledHealth(redis: ReturnType<typeof createRedis>): Promise<HealthRecord[]> {
+  let health: HealthRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    health = await consumerHealth(redis);
+    if (health.some((h) => h.state === 'running' && h.mode === 'normal')) break;
+    if (health.some((h) => h.state === 'crashed' && h.lastError)) break;
+    await sleep(500);
+  }
+  return health;
+}
+
 function describeHealth(h: HealthRecord[]): string {
   if (h.length === 0)
     return 'no instance reports health (is the notification_consumer part up? see rebound stack status)';
@@ -150,13 +163,19 @@ async function preflight(): Promise<void> {
   }
   const redis = createRedis(config, 'rebound-demo-preflight');
   try {
-    let health: HealthRecord[] = [];
-    for (let i = 0; i < 60; i++) {
-      health = await consumerHealth(redis);
-      if (health.some((h) => h.state === 'running' && h.mode === 'normal')) break;
-      if (health.some((h) => h.state === 'crashed' && h.lastError)) break;
-      await sleep(500);
+    const control = await readControl(redis, GROUP);
+    if (control.mode !== 'normal') {
+      // A recovery that an earlier run left unfinished (its incident is closed by now) may have
+      // left the group stopped or in safe mode: as the platform's operator, set it back.
+      note(`the group was left in ${control.mode} mode by an earlier run: setting it back to normal`);
+      await writeControl(
+        redis,
+        GROUP,
+        { mode: 'normal', skip: control.skip, maxParallelism: control.maxParallelism, debug: false },
+        'rebound-demo-preflight',
+      );
     }
+    let health = await settledHealth(redis);
     const halted = health.find((h) => h.state === 'crashed' && h.lastError);
     if (halted?.lastError) {
       const e = halted.lastError;
@@ -174,11 +193,7 @@ async function preflight(): Promise<void> {
         'demo preflight: poison message left by an earlier run',
         '--wait',
       ]);
-      for (let i = 0; i < 60; i++) {
-        health = await consumerHealth(redis);
-        if (health.some((h) => h.state === 'running' && h.mode === 'normal')) break;
-        await sleep(500);
-      }
+      health = await settledHealth(redis);
     }
     if (!health.some((h) => h.state === 'running' && h.mode === 'normal')) {
       throw new DemoFailure(

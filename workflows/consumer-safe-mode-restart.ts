@@ -4,7 +4,14 @@
 //   them (setOffsets) → mode `safe` (skip list, parallelism 1, debug) → monitor → healthy and
 //   progressing: mode `normal`, `recovered`; failed again: stop, escalate, and let a human choose
 //   retry-safe-mode / quarantine-next / keep-stopped (timeout: keep-stopped, never destructive).
-import { ApplicationFailure, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  patched,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ConsumerControlActivities } from '../activities/consumer/control';
 import type { GroupSnapshot, KafkaGroupActivities, OffsetMoveResult } from '../activities/kafka/group-admin';
 import type { KafkaQuarantineActivities, QuarantinedMessage } from '../activities/kafka/quarantine';
@@ -215,6 +222,18 @@ export async function consumerSafeModeRestartWorkflow(
       failing = choice === 'quarantine-next' ? verdict.newFailures : [];
     }
   } catch (err) {
+    // An operator cancelled the recovery: never leave the group stopped or in safe mode behind
+    // them. It goes back to the mode it had before (normal when it had been stopped), keeping the
+    // skip list, so a message already quarantined stays skipped.
+    if (isCancellation(err) && patched('restore-mode-on-cancel')) {
+      const mode = original.mode === 'stopped' ? 'normal' : original.mode;
+      await CancellationScope.nonCancellable(() => setMode('restore-after-cancel', mode));
+      return run.close({
+        outcome: 'cancelled',
+        summary: `cancelled by an operator; ${group} set back to ${mode} mode`,
+        details: details(),
+      });
+    }
     if (err instanceof StepSkipped) {
       await setMode('restore-after-resolve', original.mode === 'stopped' ? 'normal' : original.mode);
       return run.close({

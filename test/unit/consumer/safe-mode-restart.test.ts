@@ -169,3 +169,28 @@ test('a dry run plans the offsets and messages and changes nothing', async () =>
   expect(group.state().modes).toEqual([]);
   expect(group.state().quarantined).toEqual([]);
 }, 120_000);
+
+test('an operator cancelling the recovery during monitoring never leaves the group in safe mode', async () => {
+  const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30 });
+  const result = await withWorkers(group, async (prefix) => {
+    const handle = await env.client.workflow.start('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-cancel`,
+      args: [{ context: context('group:g'), params: params() }],
+    });
+    // Wait (in real time; the test server skips time only while the test awaits a result) until
+    // the group is in safe mode, then cancel as an operator would.
+    for (let i = 0; i < 200 && group.state().control.mode !== 'safe'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(group.state().control.mode).toBe('safe');
+    await handle.cancel();
+    return (await handle.result()) as PlaybookResult;
+  });
+  expect(result).toMatchObject({ outcome: 'cancelled' });
+  const s = group.state();
+  expect(s.control.mode).toBe('normal');
+  // The quarantined message stays skipped: cancelling does not bring the crash loop back.
+  expect(s.control.skip).toEqual(['t:0:10']);
+  expect(s.modes.at(-1)).toBe('normal');
+}, 120_000);
