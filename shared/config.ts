@@ -37,6 +37,8 @@ const schema = z.object({
   REBOUND_API_HOST: z.string().min(1).default('127.0.0.1'),
   REBOUND_API_PORT: port.default(8080),
   REBOUND_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** json: one object a line; pretty: readable lines; auto: pretty on a terminal, else json. */
+  REBOUND_LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -55,6 +57,7 @@ export interface ReboundConfig {
   kafka: { brokers: string[]; controllerPort: number };
   api: { host: string; port: number };
   logLevel: RawConfig['REBOUND_LOG_LEVEL'];
+  logFormat: RawConfig['REBOUND_LOG_FORMAT'];
   raw: RawConfig;
 }
 
@@ -89,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReboundConfig 
     kafka: { brokers: c.REBOUND_KAFKA_BROKERS.split(','), controllerPort: c.REBOUND_KAFKA_CONTROLLER_PORT },
     api: { host: c.REBOUND_API_HOST, port: c.REBOUND_API_PORT },
     logLevel: c.REBOUND_LOG_LEVEL,
+    logFormat: c.REBOUND_LOG_FORMAT,
     raw: c,
   };
 }

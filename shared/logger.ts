@@ -15,14 +15,14 @@ export type LogFormat = 'json' | 'pretty' | 'auto';
 export interface LoggerOptions {
   /** pino level name; default `info`. */
   level?: string;
-  /** Default `auto` (from REBOUND_LOG_FORMAT when set). */
+  /** Default `auto`; processes pass `config.logFormat` (REBOUND_LOG_FORMAT). */
   format?: LogFormat;
   /** Where lines go; default stdout. Tests pass a stream to capture them. */
   destination?: NodeJS.WritableStream;
 }
 
 function resolveFormat(format: LogFormat | undefined, destination: NodeJS.WritableStream): 'json' | 'pretty' {
-  const wanted = format ?? (process.env.REBOUND_LOG_FORMAT as LogFormat | undefined) ?? 'auto';
+  const wanted = format ?? 'auto';
   if (wanted === 'json' || wanted === 'pretty') return wanted;
   return (destination as { isTTY?: boolean }).isTTY ? 'pretty' : 'json';
 }

@@ -13,7 +13,7 @@ import { bundleWorkflows } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger('worker', { level: config.logLevel });
+  const logger = createLogger('worker', { level: config.logLevel, format: config.logFormat });
   installSdkRuntime(logger, { shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const deps = {
     platformPool: createPool(config, 'platform'),

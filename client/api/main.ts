@@ -8,7 +8,7 @@ import { createApi } from './create-api';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger('api', { level: config.logLevel });
+  const logger = createLogger('api', { level: config.logLevel, format: config.logFormat });
   const tokens = TokenStore.fromEnvironment();
   const api = await createApi({
     config,

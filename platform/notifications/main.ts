@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     },
   });
   const config = loadConfig();
-  const logger = createLogger('notification-consumer', { level: config.logLevel });
+  const logger = createLogger('notification-consumer', { level: config.logLevel, format: config.logFormat });
   const kafka = createKafka(config, `notification-consumer-${process.pid}`);
   const redis = createRedis(config, 'notification-consumer');
   const subscriber = createRedis(config, 'notification-consumer-sub');
