@@ -3,7 +3,7 @@
 // infrastructure until SIGINT/SIGTERM, then drains and closes the clients.
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../shared/config';
-import { loadDecisionKey } from '../shared/secrets';
+import { loadKeyring } from '../shared/secrets';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { createKafka, createPool, createRedis } from './clients';
 import { createWorkers, runWorkers } from './create-workers';
@@ -19,13 +19,15 @@ async function main(): Promise<void> {
     kafka: createKafka(config, 'rebound-worker'),
   };
   try {
-    const bundle = await bundleWorkflows(loadDecisionKey());
+    const keyring = loadKeyring();
+    const bundle = await bundleWorkflows(keyring);
     const connection = await NativeConnection.connect({ address: config.temporal.address });
     const workers = await createWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueuePrefix: config.temporal.taskQueuePrefix,
       bundle,
+      keyring,
       deps,
     });
     console.log(

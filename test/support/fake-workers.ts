@@ -3,7 +3,13 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { activityTaskQueue, workflowTaskQueue, type InfraQueue } from '../../shared/task-queues';
+import { createDecisionVerificationActivities } from '../../activities/control/decision-verification';
+import { type RefusedDecisionEntry } from '../../shared/decisions/audit-sink';
+import { TEST_KEYRING } from './decisions';
 import { testBundle } from './temporal-env';
+
+/** Update refusals the workflows reported through the decision-audit sink, in order. */
+export const refusedDecisions: RefusedDecisionEntry[] = [];
 
 export type FakeActivities = Partial<Record<InfraQueue, object>>;
 
@@ -25,6 +31,16 @@ export async function createFakeWorkers(
       connection: env.nativeConnection,
       taskQueue: workflowTaskQueue(prefix),
       workflowBundle: bundle ?? (await testBundle()),
+      // The `decision` signal's local activity, and a sink collecting refused updates.
+      activities: createDecisionVerificationActivities({ keyring: TEST_KEYRING }),
+      sinks: {
+        decisionAudit: {
+          refused: {
+            fn: (_info: unknown, e: RefusedDecisionEntry) => void refusedDecisions.push(e),
+            callDuringReplay: false,
+          },
+        },
+      },
     }),
     ...Object.entries(activities).map(([queue, acts]) =>
       Worker.create({

@@ -13,7 +13,7 @@ import { connectClient } from '../../../client/temporal-client';
 import { loadConfig } from '../../../shared/config';
 import { REPO_ROOT } from '../../../shared/paths';
 import { workflowTaskQueue } from '../../../shared/task-queues';
-import { TEST_DECISION_KEY } from '../../support/decisions';
+import { TEST_SIGNING_KEY } from '../../support/decisions';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
 
@@ -68,8 +68,12 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
   const api = await createApi({
     config,
     tokens: store,
-    files: { routingFile, schedulesFile: join(REPO_ROOT, 'config/schedules.yaml') },
-    decisionKey: TEST_DECISION_KEY,
+    files: {
+      routingFile,
+      schedulesFile: join(REPO_ROOT, 'config/schedules.yaml'),
+      policyFile: join(REPO_ROOT, 'config/policy.yaml'),
+    },
+    signingKey: () => TEST_SIGNING_KEY,
     taskQueuePrefix: prefix,
   });
   const url = await api.app.listen({ host: '127.0.0.1', port: 0 });
