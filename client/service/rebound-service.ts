@@ -25,11 +25,13 @@ import { ErrorTypes } from '../../shared/errors';
 import {
   INCIDENT_WORKFLOW_TYPE,
   alertFiredSignal,
+  incidentIdFor,
   incidentDetailsQuery,
   triggeredSignal,
   type IncidentInput,
   type RouteDecision,
 } from '../../shared/incident';
+import { PolicyError } from '../../shared/policy/safety-policy';
 import { type RoutingTable } from '../../shared/routing/routing-table';
 import {
   IncidentKeyAttr,
@@ -119,7 +121,9 @@ export class ReboundService {
     req: ManualTrigger,
     principal: Principal,
   ): Promise<{ incidentId: string; action: 'started' | 'attached' }> {
-    const { incidentId, route } = manualRoute(this.deps.routing, req);
+    const { incidentId, route } = await this.auditPolicyRefusal(req, principal, () =>
+      manualRoute(this.deps.routing, req),
+    );
     const started = await this.startOrAttach(incidentId, route, undefined, {
       source: 'manual',
       initiator: principal.name,
@@ -430,6 +434,35 @@ export class ReboundService {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw new ServiceError('unavailable', `could not signal ${incidentId}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Runs `fn`; a PolicyError (a loosened safety setting, a contradicting parameter) is audited, then rethrown. */
+  private async auditPolicyRefusal<T>(
+    req: { playbook: string; resource: string; params: Record<string, unknown> },
+    principal: Principal,
+    fn: () => T,
+  ): Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      await this.audit(
+        incidentIdFor(`${req.playbook}:${req.resource}`),
+        `policy-refused:${principal.name}:${new Date().toISOString()}`,
+        {
+          kind: 'policy-refused',
+          actor: principal.name,
+          resource: req.resource,
+          detail: {
+            type: err.type,
+            setting: err.details.setting,
+            message: err.message,
+            requested: err.details.requested ?? null,
+          },
+        },
+      );
+      throw err;
     }
   }
 
