@@ -1,6 +1,6 @@
 // The worker side of the decision-audit sink (shared/decisions/audit-sink.ts): writes each refused
 // approve/reject update to the audit trail. Not called during replay; the write is idempotent per
-// (workflow, approval, principal, issuedAt, refusal type), so a redelivered update adds nothing.
+// (workflow, approval, principal, issuedAt, refusal reason), so a redelivered update adds nothing.
 import { type InjectedSinks } from '@temporalio/worker';
 import { type Pool } from 'pg';
 import { type DecisionAuditSinks } from '../shared/decisions/audit-sink';
@@ -18,7 +18,7 @@ export function decisionAuditSinks(statePool: Pool): InjectedSinks<DecisionAudit
               [
                 info.workflowId,
                 info.runId,
-                `decision-refused:${e.approvalId}:${e.principal}:${e.issuedAt}:${e.type}`,
+                `decision-refused:update:${e.approvalId}:${e.principal}:${e.issuedAt}:${e.reason}`,
                 e.principal || 'unknown',
                 JSON.stringify({
                   type: e.type,

@@ -121,7 +121,7 @@ export class PlaybookRun {
       onRefused: async (d, refusal) => {
         const principal = String(d?.principal ?? 'unknown');
         await this.record(
-          `decision-refused:${String(d?.approvalId)}:${principal}:${String(d?.issuedAt)}:${refusal.type}`,
+          `decision-refused:signal:${String(d?.approvalId)}:${principal}:${String(d?.issuedAt)}:${refusal.reason}`,
           'decision-refused',
           principal,
           { type: refusal.type, reason: refusal.reason, message: refusal.message, via: 'signal' },
