@@ -1,8 +1,6 @@
 // Creates Rebound's workers on one connection: one for workflows, one per infrastructure queue
 // (bulkheads: each has its own activity slots). Used by workers/main.ts and by tests.
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createDecisionVerificationActivities } from '../activities/control/decision-verification';
-import { type PublicKeyring } from '../shared/decisions/signed-decision';
 import { INFRA_QUEUES, activityTaskQueue, workflowTaskQueue } from '../shared/task-queues';
 import { activitiesByQueue, type WorkerDeps } from './activities';
 import { decisionAuditSinks } from './decision-audit-sink';
@@ -13,8 +11,6 @@ export interface CreateWorkersOptions {
   taskQueuePrefix: string;
   bundle: WorkflowBundleWithSourceMap;
   deps: WorkerDeps;
-  /** Public keys that verify approval decisions (the same ring compiled into `bundle`). */
-  keyring: PublicKeyring;
   /** Activity slots per infrastructure queue. */
   maxConcurrentActivities?: number;
 }
@@ -26,8 +22,7 @@ export async function createWorkers(opts: CreateWorkersOptions): Promise<Worker[
     namespace: opts.namespace,
     taskQueue: workflowTaskQueue(opts.taskQueuePrefix),
     workflowBundle: opts.bundle,
-    // Local activity of the `decision` signal, and the sink that audits refused updates.
-    activities: createDecisionVerificationActivities({ keyring: opts.keyring }),
+    // The sink that audits refused approve/reject updates.
     sinks: decisionAuditSinks(opts.deps.statePool),
   });
   const activityWorkers = await Promise.all(

@@ -27,8 +27,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueuePrefix: config.temporal.taskQueuePrefix,
       bundle,
-      keyring,
-      deps,
+      deps: { ...deps, keyring },
     });
     console.log(
       `[worker] pid ${process.pid} polling ${workflowTaskQueue(config.temporal.taskQueuePrefix)} and its activity queues on ${config.temporal.address}`,

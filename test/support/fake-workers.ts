@@ -3,9 +3,7 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { activityTaskQueue, workflowTaskQueue, type InfraQueue } from '../../shared/task-queues';
-import { createDecisionVerificationActivities } from '../../activities/control/decision-verification';
 import { type RefusedDecisionEntry } from '../../shared/decisions/audit-sink';
-import { TEST_KEYRING } from './decisions';
 import { testBundle } from './temporal-env';
 
 /** Update refusals the workflows reported through the decision-audit sink, in order. */
@@ -31,8 +29,7 @@ export async function createFakeWorkers(
       connection: env.nativeConnection,
       taskQueue: workflowTaskQueue(prefix),
       workflowBundle: bundle ?? (await testBundle()),
-      // The `decision` signal's local activity, and a sink collecting refused updates.
-      activities: createDecisionVerificationActivities({ keyring: TEST_KEYRING }),
+      // A sink collecting refused updates.
       sinks: {
         decisionAudit: {
           refused: {

@@ -5,16 +5,16 @@
 // principal who is not the initiator and has not voted yet.
 //   Updates: checked in the validator (refusals thrown back, audited through the sink); an
 //   accepted update is recorded in the history, and replays do not run validators.
-//   Signals: the signature is verified by a local activity whose verdict is recorded in the
-//   history, so a replay never verifies again (keys may have rotated since); refusals are audited.
-import { condition, proxyLocalActivities, proxySinks, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { DecisionVerificationActivities } from '../../activities/control/decision-verification';
+//   Signals: the signature is verified by an activity on the workers (which hold the same public
+//   keyring), so the verdict is recorded in the history and a replay never verifies again (keys
+//   may have rotated since); refusals are audited.
+import { condition, proxySinks, setHandler, workflowInfo } from '@temporalio/workflow';
+import type {
+  DecisionVerdict,
+  DecisionVerificationActivities,
+} from '../../activities/control/decision-verification';
 import { type DecisionAuditSinks } from '../../shared/decisions/audit-sink';
-import {
-  approvalDigest,
-  verifyDecisionSignature,
-  type SignatureVerdict,
-} from '../../shared/decisions/signed-decision';
+import { approvalDigest, verifyDecisionSignature } from '../../shared/decisions/signed-decision';
 import { parseDuration } from '../../shared/duration';
 import { type ApprovalPolicy } from '../../shared/playbook';
 import {
@@ -29,6 +29,7 @@ import {
   type SignedDecision,
   type Vote,
 } from '../../shared/workflow-interface';
+import { activitiesOn } from './activity-presets';
 import { bundledKeyring } from './decision-key';
 import { checkDecision, refusalFailure, type Refusal } from './decision-validator';
 
@@ -92,10 +93,7 @@ export class ApprovalGate {
   private settled: ApprovalOutcome | undefined;
 
   constructor(private readonly hooks: ApprovalHooks) {
-    const verifier = proxyLocalActivities<DecisionVerificationActivities>({
-      startToCloseTimeout: '10s',
-      retry: { maximumAttempts: 3 },
-    });
+    const verifier = activitiesOn<DecisionVerificationActivities>('control', 'bookkeeping');
     setHandler(approveUpdate, (d) => this.apply(d), {
       validator: (d: SignedDecision) => this.validateUpdate(d, 'approve'),
     });
@@ -103,14 +101,16 @@ export class ApprovalGate {
       validator: (d: SignedDecision) => this.validateUpdate(d, 'reject'),
     });
     setHandler(decisionSignal, async (d) => {
-      let verdict: SignatureVerdict;
+      let verdict: DecisionVerdict;
       try {
         verdict = await verifier.verifyDecision(d);
       } catch {
         verdict = 'bad-signature';
       }
       const kind: DecisionKind = d?.decision === 'reject' ? 'reject' : 'approve';
-      const refusal = this.check(d, kind, verdict);
+      // Workflow and run were checked by the recorded activity, not again here: a replay must
+      // decide exactly as the first execution did.
+      const refusal = this.check(d, kind, verdict, { workflowId: d?.workflowId, runId: d?.runId });
       if (refusal) return this.hooks.onRefused(d, refusal);
       await this.apply(d);
     });
@@ -164,12 +164,16 @@ export class ApprovalGate {
   }
 
   /** The refusal of `d` as a `kind` vote now, or undefined. Pure: validators must not change state. */
-  check(d: SignedDecision, kind: DecisionKind, signature: SignatureVerdict): Refusal | undefined {
-    const info = workflowInfo();
+  check(
+    d: SignedDecision,
+    kind: DecisionKind,
+    signature: DecisionVerdict,
+    identity: { workflowId: string; runId: string } = workflowInfo(),
+  ): Refusal | undefined {
     return checkDecision(d, kind, {
       pending: this.settled ? undefined : this.pending,
-      workflowId: info.workflowId,
-      runId: info.runId,
+      workflowId: identity.workflowId,
+      runId: identity.runId,
       nowMs: Date.now(),
       initiator: this.hooks.initiator(),
       signature,

@@ -29,7 +29,11 @@ export interface ValidationContext {
   /** Workflow time, ms since the epoch (never wall time: replays must decide alike). */
   nowMs: number;
   initiator: string;
-  signature: SignatureVerdict;
+  /**
+   * The signature verdict; for the signal path it comes from the verification activity, which
+   * also checked workflow and run (`other-workflow` / `other-run`) and whose result is recorded.
+   */
+  signature: SignatureVerdict | 'other-workflow' | 'other-run';
 }
 
 const refuse = (
@@ -80,6 +84,13 @@ export function checkDecision(d: unknown, kind: DecisionKind, c: ValidationConte
       'other-gate',
       `approval ${d.approvalId} is not pending (${p.id} is)`,
       p,
+    );
+  }
+  if (c.signature === 'other-workflow' || c.signature === 'other-run') {
+    return refuse(
+      ErrorTypes.DecisionSignatureInvalid,
+      c.signature,
+      `decision was issued for another ${c.signature === 'other-run' ? 'run' : 'workflow'}`,
     );
   }
   if (c.signature !== 'valid') {

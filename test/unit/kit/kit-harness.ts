@@ -2,6 +2,7 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../../../workers/workflow-bundle';
+import { createDecisionVerificationActivities } from '../../../activities/control/decision-verification';
 import { TEST_KEYRING } from '../../support/decisions';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { uniquePrefix } from '../../support/temporal-env';
@@ -44,6 +45,7 @@ export async function harness(
           return Promise.resolve({ written: true });
         },
         readControlFlag: () => Promise.resolve({ ...control }),
+        ...createDecisionVerificationActivities({ keyring: TEST_KEYRING }),
         notify: (n: { message: string }) => {
           notifications.push(n.message);
           return Promise.resolve({ sent: true });
