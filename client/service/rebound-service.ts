@@ -124,6 +124,8 @@ export class ReboundService {
     const { incidentId, route } = await this.auditPolicyRefusal(req, principal, () =>
       manualRoute(this.deps.routing, req),
     );
+    // A recovery after a dry run shows the dry run's plan beside the real one at its gates.
+    if (!req.dryRun) route.dryRunPlan = await this.lastDryRunPlan(incidentId);
     const started = await this.startOrAttach(incidentId, route, undefined, {
       source: 'manual',
       initiator: principal.name,
@@ -434,6 +436,18 @@ export class ReboundService {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw new ServiceError('unavailable', `could not signal ${incidentId}: ${(err as Error).message}`);
+    }
+  }
+
+  /** The plan of the incident's last run when that run was a dry run that has closed, if any. */
+  private async lastDryRunPlan(incidentId: string): Promise<PlaybookStatus['plan']> {
+    try {
+      const handle = this.deps.client.workflow.getHandle(incidentId);
+      if ((await handle.describe()).status.name === 'RUNNING') return undefined;
+      const last = await handle.query(statusQuery);
+      return last.dryRun && last.plan?.length ? last.plan : undefined;
+    } catch {
+      return undefined; // no earlier run, or it cannot be read: nothing to show beside
     }
   }
 
