@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     files: {
       routingFile: join(dir, 'routing.yaml'),
       schedulesFile: join(REPO_ROOT, 'config/schedules.yaml'),
+      policyFile: join(REPO_ROOT, 'config/policy.yaml'),
     },
     taskQueuePrefix: apiPrefix,
   });

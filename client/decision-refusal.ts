@@ -1,18 +1,26 @@
-// Reads the reason an approval decision was refused out of the client's error. The workflow's
-// validator throws `<code>: <message>` (workflows/lib/approvals.ts REFUSAL codes); the client
-// wraps it in WorkflowUpdateFailedError with the validator's failure as the cause.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+// Reads why an approval decision was refused out of the Temporal client's error: the workflow's
+// validator throws an ApplicationFailure whose `type` (shared/errors.ts) and details
+// ({reason, currentGate}) travel as the WorkflowUpdateFailedError's cause. No message parsing.
+import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type PendingApproval } from '../shared/workflow-interface';
 
 export interface Refusal {
-  code: string;
+  /** The failure type, e.g. SelfApproval, ApprovalNotPending. */
+  type: string;
+  /** The validator's short reason, e.g. other-run, retired-key. */
+  reason: string;
   message: string;
+  currentGate?: PendingApproval;
 }
-
-const CODE = /^(not-pending|bad-signature|forbidden|initiator|duplicate-vote|invalid-choice): /;
 
 export function decisionRefusal(err: unknown): Refusal | undefined {
   const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-  const message = cause instanceof Error ? cause.message : undefined;
-  const m = message ? CODE.exec(message) : null;
-  return m && message ? { code: m[1], message } : undefined;
+  if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
+  const detail = (cause.details?.[0] ?? {}) as { reason?: string; currentGate?: PendingApproval | null };
+  return {
+    type: cause.type,
+    reason: detail.reason ?? cause.type,
+    message: cause.message,
+    currentGate: detail.currentGate ?? undefined,
+  };
 }

@@ -10,8 +10,30 @@ export const ErrorTypes = {
   GuardrailRefused: 'GuardrailRefused',
   /** A human rejected the step, or the approval window closed without approval. */
   ApprovalRejected: 'ApprovalRejected',
-  /** A decision failed verification (unsigned, forged, not allowed, duplicate vote). */
+  /** A decision failed verification (kept for histories recorded before the refusal types below). */
   DecisionRefused: 'DecisionRefused',
+  // Approval-decision refusals (workflows/lib/decision-validator.ts); HTTP status per type in
+  // client/api/http-errors.ts. Details: [{ reason, approvalId?, currentGate? }].
+  /** The named gate is not pending (settled, another gate, nothing pending, incident closed). */
+  ApprovalNotPending: 'ApprovalNotPending',
+  /** The approver was shown something else than the gate now asks (digest differs). */
+  ApprovalDigestMismatch: 'ApprovalDigestMismatch',
+  /** Not signed by a key in the keyring, a retired key, or signed for another run/workflow/kind. */
+  DecisionSignatureInvalid: 'DecisionSignatureInvalid',
+  /** Outside its validity window in workflow time. */
+  DecisionExpired: 'DecisionExpired',
+  /** The initiator of the recovery tried to approve it (four-eyes rule). */
+  SelfApproval: 'SelfApproval',
+  /** The principal is neither an allowed approver nor in an allowed role. */
+  DecisionForbidden: 'DecisionForbidden',
+  /** The principal already voted on this gate. */
+  DuplicateVote: 'DuplicateVote',
+  /** The choice is not one the gate offers. */
+  InvalidChoice: 'InvalidChoice',
+  /** A trigger, annotation or schedule tried to loosen a safety setting of the policy file. */
+  PolicyViolation: 'PolicyViolation',
+  /** Parameters that contradict the resource (org:A with orgId B). */
+  ResourceMismatch: 'ResourceMismatch',
   /** The recovery cannot proceed without a human (members never left the group, …). */
   NeedsHuman: 'NeedsHuman',
   /** Injected by tests and chaos runs to force a failure at a named step. */

@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { type Classification, type IncidentAlert } from './api/schemas';
 import { type ApprovalPolicy } from './playbook';
+import { type PlannedAction } from './workflow-interface';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
 
@@ -17,6 +18,10 @@ export interface RouteDecision {
   params: Record<string, unknown>;
   classification: Classification;
   approvalPolicy: ApprovalPolicy;
+  /** Version of the policy file the safety settings came from. */
+  policyVersion?: string;
+  /** The plan of the dry run that preceded this recovery (shown at its approval gates). */
+  dryRunPlan?: PlannedAction[];
   /** Why the incident needs a human (unroutable alert, playbook not implemented). */
   reason?: string;
 }

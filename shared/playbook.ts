@@ -26,6 +26,8 @@ export const approvalPolicySchema = z.object({
   timeout: z.string().default('1h'),
   /** Whether the steps that need approval need it (policy may waive it, never for security). */
   required: z.boolean().default(true),
+  /** When non-empty, only these principals (who must also be allowed above) may decide. */
+  restrictTo: z.array(z.string().min(1)).optional(),
 });
 export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
 
@@ -36,6 +38,19 @@ export const playbookContextSchema = z.object({
   reason: z.string().default(''),
   dryRun: z.boolean().default(false),
   incidentId: z.string().optional(),
+  /** Version of the policy file the safety settings came from (shown in the status). */
+  policyVersion: z.string().optional(),
+  /** The plan of the dry run that preceded this recovery, shown at its approval gates. */
+  dryRunPlan: z
+    .array(
+      z.object({
+        step: z.string(),
+        action: z.string(),
+        destructive: z.boolean(),
+        details: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .optional(),
   approvalPolicy: approvalPolicySchema.default({
     allowedPrincipals: [],
     allowedRoles: ['approver'],

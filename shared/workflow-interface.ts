@@ -2,6 +2,9 @@
 // query, the `approve` / `reject` updates, the `decision` signal and the kill-switch signals.
 // Defined once here and imported by workflows and clients alike.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { type DecisionKind, type SignedDecision } from './decisions/signed-decision';
+
+export type { DecisionKind, SignedDecision };
 
 export const PHASES = [
   'starting',
@@ -51,8 +54,6 @@ export interface CompensationStatus {
   error?: string;
 }
 
-export type DecisionKind = 'approve' | 'reject';
-
 export interface Vote {
   principal: string;
   decision: DecisionKind;
@@ -74,6 +75,19 @@ export interface PendingApproval {
   deadline: string;
   /** What happens at the deadline; never a destructive action. */
   onTimeout: string;
+  /**
+   * sha256 of what the approver is shown (question, choices, plan, dry-run plan, parameters);
+   * a decision carries it signed, and one for another digest is refused.
+   */
+  digest?: string;
+  /** What the step will do if approved (the real plan, computed now). */
+  plan?: PlannedAction[];
+  /** The plan of the dry run that preceded this recovery, shown beside the real one. */
+  dryRunPlan?: PlannedAction[];
+  /** The parameters the recovery runs with. */
+  params?: Record<string, unknown>;
+  /** When non-empty, only these principals may decide (a trigger tightened the policy). */
+  restrictTo?: string[];
 }
 
 export interface DecisionRecord {
@@ -114,25 +128,12 @@ export interface PlaybookStatus {
   compensations: CompensationStatus[];
   plan?: PlannedAction[];
   result?: PlaybookResult;
+  /** Version of the policy file the safety settings came from. */
+  policyVersion?: string;
+  /** Version of the kill-switch state this run last applied (stale signals are ignored). */
+  controlVersion?: number;
   startedAt: string;
   updatedAt: string;
-}
-
-/**
- * A decision as the API issues it: the principal and roles come from the bearer token, and the
- * signature (HMAC-SHA256 over `decisionSigningPayload`) proves the API issued it, so a raw
- * Temporal client cannot forge an approval.
- */
-export interface SignedDecision {
-  workflowId: string;
-  approvalId: string;
-  principal: string;
-  roles: string[];
-  decision: DecisionKind;
-  choice?: string;
-  comment?: string;
-  issuedAt: string;
-  signature: string;
 }
 
 export interface DecisionReply {
@@ -148,23 +149,12 @@ export const approveUpdate = defineUpdate<DecisionReply, [SignedDecision]>('appr
 export const rejectUpdate = defineUpdate<DecisionReply, [SignedDecision]>('reject');
 /** Fire-and-forget form of approve/reject (chat buttons, webhooks): verified the same way. */
 export const decisionSignal = defineSignal<[SignedDecision]>('decision');
-/** Kill switch: stop before the next mutating step / continue. */
-export const pauseSignal = defineSignal<[{ by: string; reason?: string }]>('pause');
-export const resumeSignal = defineSignal<[{ by: string }]>('resume');
+/**
+ * Kill switch: hold before the next attempt of every mutating step / continue. `version` is the
+ * control state's version (activities/control/control-state.ts): a signal older than the state a
+ * run already applied is ignored, so a late pause never undoes a resume.
+ */
+export const pauseSignal = defineSignal<[{ by: string; reason?: string; version?: number }]>('pause');
+export const resumeSignal = defineSignal<[{ by: string; version?: number }]>('resume');
 /** The alert behind the incident resolved: skip destructive steps not yet started. */
 export const alertResolvedSignal = defineSignal<[{ at: string }]>('alertResolved');
-
-/** The canonical text the API signs and workflows verify. */
-export function decisionSigningPayload(d: Omit<SignedDecision, 'signature'>): string {
-  return [
-    'rebound-decision-v1',
-    d.workflowId,
-    d.approvalId,
-    d.principal,
-    [...d.roles].sort().join(','),
-    d.decision,
-    d.choice ?? '',
-    d.comment ?? '',
-    d.issuedAt,
-  ].join('\n');
-}

@@ -5,6 +5,7 @@ import { type Kafka } from 'kafkajs';
 import { type Pool } from 'pg';
 import { createAuditActivities } from '../activities/audit';
 import { createConsumerControlActivities } from '../activities/consumer/control';
+import { createDecisionVerificationActivities } from '../activities/control/decision-verification';
 import { createGuardrailActivities } from '../activities/control/guardrails';
 import {
   createKafkaProbeActivities,
@@ -17,6 +18,7 @@ import { createKafkaRedriveActivities } from '../activities/kafka/redrive';
 import { createOrgCacheActivities } from '../activities/org/org-cache-activities';
 import { createOrgDeletionPostgresActivities } from '../activities/org/org-deletion-postgres';
 import { createOutboxRelayActivities } from '../activities/outbox/outbox-relay-activities';
+import { type PublicKeyring } from '../shared/decisions/signed-decision';
 import { type InfraQueue } from '../shared/task-queues';
 
 export interface WorkerDeps {
@@ -24,11 +26,17 @@ export interface WorkerDeps {
   statePool: Pool;
   redis: Redis;
   kafka: Kafka;
+  /** Public keys that verify approval decisions (the ring compiled into the workflow bundle). */
+  keyring: PublicKeyring;
 }
 
 export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
   return {
-    control: { ...createAuditActivities(deps), ...createGuardrailActivities(deps) },
+    control: {
+      ...createAuditActivities(deps),
+      ...createGuardrailActivities(deps),
+      ...createDecisionVerificationActivities(deps),
+    },
     postgres: { ...createPostgresProbeActivities(deps), ...createOrgDeletionPostgresActivities(deps) },
     redis: {
       ...createRedisProbeActivities(deps),

@@ -3,6 +3,7 @@
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { INFRA_QUEUES, activityTaskQueue, workflowTaskQueue } from '../shared/task-queues';
 import { activitiesByQueue, type WorkerDeps } from './activities';
+import { decisionAuditSinks } from './decision-audit-sink';
 
 export interface CreateWorkersOptions {
   connection: NativeConnection;
@@ -21,6 +22,8 @@ export async function createWorkers(opts: CreateWorkersOptions): Promise<Worker[
     namespace: opts.namespace,
     taskQueue: workflowTaskQueue(opts.taskQueuePrefix),
     workflowBundle: opts.bundle,
+    // The sink that audits refused approve/reject updates.
+    sinks: decisionAuditSinks(opts.deps.statePool),
   });
   const activityWorkers = await Promise.all(
     INFRA_QUEUES.map((infra) =>

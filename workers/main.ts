@@ -4,7 +4,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
-import { loadDecisionKey } from '../shared/secrets';
+import { loadKeyring } from '../shared/secrets';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { createKafka, createPool, createRedis } from './clients';
 import { createWorkers, runWorkers } from './create-workers';
@@ -22,14 +22,15 @@ async function main(): Promise<void> {
     kafka: createKafka(config, 'rebound-worker'),
   };
   try {
-    const bundle = await bundleWorkflows(loadDecisionKey());
+    const keyring = loadKeyring();
+    const bundle = await bundleWorkflows(keyring);
     const connection = await NativeConnection.connect({ address: config.temporal.address });
     const workers = await createWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueuePrefix: config.temporal.taskQueuePrefix,
       bundle,
-      deps,
+      deps: { ...deps, keyring },
     });
     logger.info(
       {

@@ -40,6 +40,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<PlaybookRe
     dryRun: input.dryRun,
     incidentId: input.incidentId,
     approvalPolicy: route.approvalPolicy,
+    policyVersion: route.policyVersion,
   });
   const tracker = new AlertTracker();
   // The first alert arrives as signalWithStart's alertFired signal, like every repeat after it.
@@ -100,7 +101,7 @@ async function handleIncident(
   const flag = await run.step('guardrail:kill-switch', () => guard.readControlFlag(scope), {
     maxAttempts: 10,
   });
-  if (flag.paused) run.status.paused = true;
+  run.applyControl(flag);
 
   const maxRuns = input.maxRuns ?? 3;
   let result: PlaybookResult | undefined;
@@ -209,6 +210,8 @@ async function runPlaybook(
       dryRun: input.dryRun,
       incidentId: input.incidentId,
       approvalPolicy: route.approvalPolicy,
+      policyVersion: route.policyVersion,
+      dryRunPlan: route.dryRunPlan,
     },
     params: route.params,
   };
@@ -235,7 +238,11 @@ async function runPlaybook(
   // A pause that arrived while the child was being started is passed on.
   if (run.status.paused) {
     await child
-      .signal(pauseSignal, { by: 'kill-switch', reason: 'paused while the run started' })
+      .signal(pauseSignal, {
+        by: 'kill-switch',
+        reason: 'paused while the run started',
+        version: run.status.controlVersion,
+      })
       .catch(() => undefined);
   }
   run.setPhase('running');

@@ -6,7 +6,8 @@ import { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions
 import { RoutingTable } from '../../shared/routing/routing-table';
 import { type ReboundConfig } from '../../shared/config';
 import { REPO_ROOT } from '../../shared/paths';
-import { loadDecisionKey } from '../../shared/secrets';
+import { defaultPolicyFile, loadPolicy } from '../../shared/policy/load-policy';
+import { loadSigningKey, type SigningKey } from '../../shared/secrets';
 import { createPool } from '../../workers/clients';
 import { type TokenStore } from '../auth/token-store';
 import { ReboundService } from '../service/rebound-service';
@@ -17,12 +18,15 @@ import { buildApiServer } from './server';
 export interface ApiFiles {
   routingFile: string;
   schedulesFile: string;
+  /** The admin-owned safety policy (config/policy.yaml). */
+  policyFile: string;
 }
 
 export function apiFilesFromEnv(env: NodeJS.ProcessEnv = process.env): ApiFiles {
   return {
     routingFile: env.REBOUND_ROUTING_FILE ?? join(REPO_ROOT, 'config/routing.yaml'),
     schedulesFile: env.REBOUND_SCHEDULES_FILE ?? join(REPO_ROOT, 'config/schedules.yaml'),
+    policyFile: defaultPolicyFile(env),
   };
 }
 
@@ -30,7 +34,8 @@ export interface CreateApiOptions {
   config: ReboundConfig;
   tokens: Pick<TokenStore, 'authenticate'>;
   files?: ApiFiles;
-  decisionKey?: string;
+  /** Defaults to loadSigningKey() (environment, else the checkout's key file, re-read per use). */
+  signingKey?: () => SigningKey;
   /** Defaults to the configured prefix; tests use their own. */
   taskQueuePrefix?: string;
   logger?: FastifyServerOptions['logger'];
@@ -44,10 +49,10 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Loads the routing file first so a bad file fails startup (naming file and line) before any connection. */
+/** Loads the policy and routing files first so a bad file fails startup (naming file and line) before any connection. */
 export async function createApi(opts: CreateApiOptions): Promise<RunningApi> {
   const files = opts.files ?? apiFilesFromEnv();
-  const routing = RoutingTable.load(files.routingFile);
+  const routing = RoutingTable.load(files.routingFile, loadPolicy(files.policyFile));
   const client = await connectClient(opts.config);
   const statePool = createPool(opts.config, 'state', 20);
   const service = new ReboundService({
@@ -56,7 +61,7 @@ export async function createApi(opts: CreateApiOptions): Promise<RunningApi> {
     statePool,
     routing,
     schedulesFile: files.schedulesFile,
-    decisionKey: opts.decisionKey ?? loadDecisionKey(),
+    signingKey: opts.signingKey ?? (() => loadSigningKey()),
     taskQueuePrefix: opts.taskQueuePrefix ?? opts.config.temporal.taskQueuePrefix,
   });
   const app = buildApiServer({

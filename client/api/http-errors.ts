@@ -2,6 +2,7 @@
 // errorBodySchema) and the mapping from service errors and Fastify's own errors to status codes.
 import { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type ZodError } from 'zod';
+import { ErrorTypes, type ErrorType } from '../../shared/errors';
 import { serviceErrorCode, type ServiceErrorCodeName } from './service-port';
 
 export class HttpError extends Error {
@@ -27,6 +28,34 @@ const SERVICE_STATUS: Record<ServiceErrorCodeName, number> = {
   unavailable: 503,
 };
 
+/**
+ * The one mapping from failure types (shared/errors.ts) to HTTP statuses: refusals raised by the
+ * workflows' decision validator (ApplicationFailure type + details, carried through the service)
+ * and by the policy check. Types not listed fall back to the service error code.
+ */
+const TYPE_STATUS: Partial<Record<ErrorType, number>> = {
+  [ErrorTypes.ApprovalNotPending]: 409,
+  [ErrorTypes.ApprovalDigestMismatch]: 409,
+  [ErrorTypes.DuplicateVote]: 409,
+  [ErrorTypes.DecisionSignatureInvalid]: 403,
+  [ErrorTypes.DecisionExpired]: 403,
+  [ErrorTypes.SelfApproval]: 403,
+  [ErrorTypes.DecisionForbidden]: 403,
+  [ErrorTypes.InvalidChoice]: 400,
+  [ErrorTypes.PolicyViolation]: 400,
+  [ErrorTypes.ResourceMismatch]: 400,
+  [ErrorTypes.InvalidInput]: 400,
+};
+
+/** The status of an error that carries a known failure `type`, if it does. */
+export function statusOfType(err: unknown): { status: number; type: string } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const type = (err as Error & { type?: unknown }).type;
+  if (typeof type !== 'string') return undefined;
+  const status = TYPE_STATUS[type as ErrorType];
+  return status === undefined ? undefined : { status, type };
+}
+
 /** Fastify's built-in client errors we pass through with their status and a stable error name. */
 const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
@@ -37,6 +66,11 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
 
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  const typed = statusOfType(err);
+  if (typed) {
+    const e = err as Error & { details?: unknown };
+    return new HttpError(typed.status, typed.type, e.message, e.details);
+  }
   const code = serviceErrorCode(err);
   if (code) {
     const e = err as Error & { details?: unknown };

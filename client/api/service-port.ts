@@ -32,7 +32,13 @@ export interface ApiService {
   report(incidentId: string): Promise<string>;
   decide(
     incidentId: string,
-    d: { decision: DecisionRequest['decision']; comment?: string; choice?: string },
+    d: {
+      decision: DecisionRequest['decision'];
+      comment?: string;
+      choice?: string;
+      approvalId?: string;
+      digest?: string;
+    },
     principal: AuthPrincipal,
   ): Promise<DecisionReplyBody>;
   cancel(incidentId: string, principal: AuthPrincipal): Promise<void>;

@@ -1,7 +1,8 @@
 // The kill switch: a persistent flag in Rebound's database (new incidents read it when they
 // start) plus a broadcast of the pause/resume signal to every running workflow on this
 // deployment's task queue (incidents forward it to their playbook runs; playbooks also get it
-// directly). Signalling twice is harmless: the handlers ignore a pause while already paused.
+// directly). Signals carry the state's version, so one that arrives after a newer state was
+// applied is ignored; a workflow that missed a signal re-reads the state when it starts waiting.
 import { type Client } from '@temporalio/client';
 import { workflowTaskQueue } from '../../shared/task-queues';
 import { pauseSignal, resumeSignal } from '../../shared/workflow-interface';
@@ -14,7 +15,9 @@ const BROADCAST_CONCURRENCY = 16;
 export async function broadcastControl(
   client: Client,
   prefix: string,
-  signal: { pause: true; by: string; reason?: string } | { pause: false; by: string },
+  signal:
+    | { pause: true; by: string; reason?: string; version: number }
+    | { pause: false; by: string; version: number },
 ): Promise<number> {
   const ids: string[] = [];
   for await (const wf of client.workflow.list({
@@ -29,8 +32,8 @@ export async function broadcastControl(
       batch.map((id) => {
         const h = client.workflow.getHandle(id);
         return signal.pause
-          ? h.signal(pauseSignal, { by: signal.by, reason: signal.reason })
-          : h.signal(resumeSignal, { by: signal.by });
+          ? h.signal(pauseSignal, { by: signal.by, reason: signal.reason, version: signal.version })
+          : h.signal(resumeSignal, { by: signal.by, version: signal.version });
       }),
     );
     // A workflow that closed since the listing has nothing to pause.

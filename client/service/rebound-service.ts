@@ -2,7 +2,6 @@
 // routes input, talks to Temporal (signalWithStart, queries, updates, schedules), keeps the kill
 // switch flag, signs approval decisions and audits refusals. Errors are ServiceErrors with codes
 // the API maps onto HTTP statuses.
-import { createHmac } from 'node:crypto';
 import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -21,14 +20,18 @@ import {
   type ScheduleView,
 } from '../../shared/api/schemas';
 import { type ReboundConfig } from '../../shared/config';
+import { DECISION_TTL_MS, signDecisionWith } from '../../shared/decisions/signed-decision';
+import { ErrorTypes } from '../../shared/errors';
 import {
   INCIDENT_WORKFLOW_TYPE,
   alertFiredSignal,
+  incidentIdFor,
   incidentDetailsQuery,
   triggeredSignal,
   type IncidentInput,
   type RouteDecision,
 } from '../../shared/incident';
+import { PolicyError } from '../../shared/policy/safety-policy';
 import { type RoutingTable } from '../../shared/routing/routing-table';
 import {
   IncidentKeyAttr,
@@ -41,12 +44,13 @@ import { workflowTaskQueue } from '../../shared/task-queues';
 import {
   alertResolvedSignal,
   approveUpdate,
-  decisionSigningPayload,
   rejectUpdate,
   statusQuery,
   type DecisionReply,
   type PlaybookStatus,
 } from '../../shared/workflow-interface';
+import { type SigningKey } from '../../shared/secrets';
+import { decisionRefusal } from '../decision-refusal';
 import { renderIncidentReport, type AuditRow } from '../report/incident-report';
 import { broadcastControl, readControlState, setControlState } from './kill-switch';
 import { manualRoute } from './manual-route';
@@ -60,7 +64,8 @@ export interface ReboundServiceDeps {
   statePool: Pool;
   routing: RoutingTable;
   schedulesFile: string;
-  decisionKey: string;
+  /** The Ed25519 key that signs decisions; called per decision so a rotated key takes effect at once. */
+  signingKey: () => SigningKey;
   taskQueuePrefix: string;
 }
 
@@ -73,6 +78,8 @@ export class ReboundService {
 
   async ingestAlertmanager(payload: AlertmanagerWebhook, principal: Principal): Promise<IntakeResult> {
     const receivedAt = new Date().toISOString();
+    // Route every firing alert before starting any: a policy refusal (400) starts nothing.
+    for (const a of payload.alerts) if (a.status === 'firing') this.deps.routing.route(a);
     // Alerts of one delivery are independent faults: process them concurrently.
     const incidents = await Promise.all(
       payload.alerts.map(async (a) => {
@@ -114,7 +121,11 @@ export class ReboundService {
     req: ManualTrigger,
     principal: Principal,
   ): Promise<{ incidentId: string; action: 'started' | 'attached' }> {
-    const { incidentId, route } = manualRoute(this.deps.routing, req);
+    const { incidentId, route } = await this.auditPolicyRefusal(req, principal, () =>
+      manualRoute(this.deps.routing, req),
+    );
+    // A recovery after a dry run shows the dry run's plan beside the real one at its gates.
+    if (!req.dryRun) route.dryRunPlan = await this.lastDryRunPlan(incidentId);
     const started = await this.startOrAttach(incidentId, route, undefined, {
       source: 'manual',
       initiator: principal.name,
@@ -163,9 +174,15 @@ export class ReboundService {
         .query(statusQuery)
         .catch(() => undefined);
     }
+    // A closed incident waits on nothing: a gate left in a cancelled run's last status is not pending.
+    const running = desc.status.name === 'RUNNING';
+    if (!running) {
+      incident.pendingApproval = undefined;
+      if (playbook) playbook.pendingApproval = undefined;
+    }
     return {
       incidentId,
-      running: desc.status.name === 'RUNNING',
+      running,
       executionStatus: desc.status.name,
       classification: details.classification,
       route: details.route,
@@ -187,36 +204,81 @@ export class ReboundService {
     return renderIncidentReport(view, audit.rows);
   }
 
+  /**
+   * Signs and delivers one approver's decision on the gate they name (`approvalId`) for what they
+   * were shown (`digest`). Throws ServiceError typed ApprovalNotPending / ApprovalDigestMismatch
+   * (409, details.currentGate = the gate pending now or null) when that gate is not the one
+   * pending, and the workflow validator's refusal type (403/409/400) when it refuses.
+   */
   async decide(
     incidentId: string,
-    d: { decision: 'approve' | 'reject'; comment?: string; choice?: string },
+    d: {
+      decision: 'approve' | 'reject';
+      comment?: string;
+      choice?: string;
+      approvalId?: string;
+      digest?: string;
+    },
     principal: Principal,
   ): Promise<DecisionReply & { workflowId: string }> {
     const view = await this.get(incidentId);
-    const holder = view.incident.pendingApproval
-      ? view.incident
-      : view.playbook?.pendingApproval
-        ? view.playbook
-        : undefined;
-    if (!holder?.pendingApproval)
-      throw new ServiceError('conflict', `nothing is pending approval on ${incidentId}`);
-    const unsigned = {
+    const holders = [view.incident, view.playbook].filter(
+      (s): s is PlaybookStatus => s?.pendingApproval !== undefined,
+    );
+    const conflict = async (type: string, reason: string, message: string) => {
+      const currentGate = holders[0]?.pendingApproval ?? null;
+      await this.audit(
+        holders[0]?.workflowId ?? incidentId,
+        `decision-refused:api:${principal.name}:${new Date().toISOString()}`,
+        {
+          kind: 'decision-refused',
+          actor: principal.name,
+          detail: { type, reason, approvalId: d.approvalId, decision: d.decision, via: 'api' },
+        },
+      );
+      return new ServiceError('conflict', message, { reason, currentGate }, type);
+    };
+    if (!view.running) {
+      throw await conflict(
+        ErrorTypes.ApprovalNotPending,
+        'incident-closed',
+        `${incidentId} is closed: nothing is pending`,
+      );
+    }
+    const holder = d.approvalId ? holders.find((h) => h.pendingApproval!.id === d.approvalId) : holders[0];
+    if (!holder) {
+      throw await conflict(
+        ErrorTypes.ApprovalNotPending,
+        d.approvalId ? 'other-gate' : 'nothing-pending',
+        d.approvalId
+          ? `approval ${d.approvalId} is not pending on ${incidentId}`
+          : `nothing is pending approval on ${incidentId}`,
+      );
+    }
+    const gate = holder.pendingApproval!;
+    if (d.digest !== undefined && d.digest !== gate.digest) {
+      throw await conflict(
+        ErrorTypes.ApprovalDigestMismatch,
+        'digest-changed',
+        `approval ${gate.id} changed since it was shown; review the current gate and decide again`,
+      );
+    }
+    const handle = this.deps.client.workflow.getHandle(holder.workflowId);
+    const { runId } = await handle.describe();
+    const issued = Date.now();
+    const signed = signDecisionWith(this.deps.signingKey(), {
       workflowId: holder.workflowId,
-      approvalId: holder.pendingApproval.id,
-      principal: principal.name,
-      roles: [...principal.roles],
+      runId,
+      approvalId: gate.id,
+      digest: d.digest ?? gate.digest ?? '',
       decision: d.decision,
       choice: d.choice,
       comment: d.comment,
-      issuedAt: new Date().toISOString(),
-    };
-    const signed = {
-      ...unsigned,
-      signature: createHmac('sha256', this.deps.decisionKey)
-        .update(decisionSigningPayload(unsigned))
-        .digest('hex'),
-    };
-    const handle = this.deps.client.workflow.getHandle(holder.workflowId);
+      principal: principal.name,
+      roles: [...principal.roles],
+      issuedAt: new Date(issued).toISOString(),
+      expiresAt: new Date(issued + DECISION_TTL_MS).toISOString(),
+    });
     try {
       const reply = await handle.executeUpdate(d.decision === 'approve' ? approveUpdate : rejectUpdate, {
         args: [signed],
@@ -224,20 +286,15 @@ export class ReboundService {
       return { ...reply, workflowId: holder.workflowId };
     } catch (err) {
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-      const message = err.cause?.message ?? err.message;
-      // Validator refusals leave no trace in the history: the service writes them to the audit log.
-      await this.audit(
-        holder.workflowId,
-        `decision-refused:${signed.approvalId}:${principal.name}:${signed.issuedAt}`,
-        {
-          kind: 'decision-refused',
-          actor: principal.name,
-          resource: holder.resource,
-          detail: { decision: d.decision, reason: message, via: 'api' },
-        },
+      // The workflow audited the refusal (decision-audit sink); here it becomes the typed error.
+      const refusal = decisionRefusal(err);
+      if (!refusal) throw new ServiceError('forbidden', err.cause?.message ?? err.message);
+      throw new ServiceError(
+        refusal.type === ErrorTypes.ApprovalNotPending ? 'conflict' : 'forbidden',
+        refusal.message,
+        { reason: refusal.reason, currentGate: refusal.currentGate ?? null },
+        refusal.type,
       );
-      if (message.startsWith('not-pending')) throw new ServiceError('conflict', message);
-      throw new ServiceError('forbidden', message);
     }
   }
 
@@ -254,29 +311,34 @@ export class ReboundService {
 
   async pause(principal: Principal, reason?: string): Promise<ControlState> {
     const scope = this.deps.taskQueuePrefix;
-    await setControlState(this.deps.statePool, scope, true, principal.name, reason);
+    const version = await setControlState(this.deps.statePool, scope, true, principal.name, reason);
     await this.audit(`control:${scope}`, `pause:${new Date().toISOString()}`, {
       kind: 'kill-switch-on',
       actor: principal.name,
-      detail: { reason },
+      detail: { reason, version },
     });
     const signalled = await broadcastControl(this.deps.client, scope, {
       pause: true,
       by: principal.name,
       reason,
+      version,
     });
     return { ...(await this.controlState()), signalled };
   }
 
   async resume(principal: Principal): Promise<ControlState> {
     const scope = this.deps.taskQueuePrefix;
-    await setControlState(this.deps.statePool, scope, false, principal.name);
+    const version = await setControlState(this.deps.statePool, scope, false, principal.name);
     await this.audit(`control:${scope}`, `resume:${new Date().toISOString()}`, {
       kind: 'kill-switch-off',
       actor: principal.name,
-      detail: {},
+      detail: { version },
     });
-    const signalled = await broadcastControl(this.deps.client, scope, { pause: false, by: principal.name });
+    const signalled = await broadcastControl(this.deps.client, scope, {
+      pause: false,
+      by: principal.name,
+      version,
+    });
     return { ...(await this.controlState()), signalled };
   }
 
@@ -374,6 +436,47 @@ export class ReboundService {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw new ServiceError('unavailable', `could not signal ${incidentId}: ${(err as Error).message}`);
+    }
+  }
+
+  /** The plan of the incident's last run when that run was a dry run that has closed, if any. */
+  private async lastDryRunPlan(incidentId: string): Promise<PlaybookStatus['plan']> {
+    try {
+      const handle = this.deps.client.workflow.getHandle(incidentId);
+      if ((await handle.describe()).status.name === 'RUNNING') return undefined;
+      const last = await handle.query(statusQuery);
+      return last.dryRun && last.plan?.length ? last.plan : undefined;
+    } catch {
+      return undefined; // no earlier run, or it cannot be read: nothing to show beside
+    }
+  }
+
+  /** Runs `fn`; a PolicyError (a loosened safety setting, a contradicting parameter) is audited, then rethrown. */
+  private async auditPolicyRefusal<T>(
+    req: { playbook: string; resource: string; params: Record<string, unknown> },
+    principal: Principal,
+    fn: () => T,
+  ): Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      await this.audit(
+        incidentIdFor(`${req.playbook}:${req.resource}`),
+        `policy-refused:${principal.name}:${new Date().toISOString()}`,
+        {
+          kind: 'policy-refused',
+          actor: principal.name,
+          resource: req.resource,
+          detail: {
+            type: err.type,
+            setting: err.details.setting,
+            message: err.message,
+            requested: err.details.requested ?? null,
+          },
+        },
+      );
+      throw err;
     }
   }
 

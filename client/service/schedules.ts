@@ -50,6 +50,8 @@ function actionOf(
     playbook: s.playbook,
     resource: s.resource,
     params: s.params,
+    approval: s.approval,
+    source: `schedule ${s.id}`,
   });
   route.rule = `schedule:${s.id}`;
   const incidentId = incidentIdFor(incidentKey);

@@ -9,11 +9,16 @@ export interface Principal {
 
 export type ServiceErrorCode = 'invalid' | 'not-found' | 'conflict' | 'forbidden' | 'unavailable';
 
+/**
+ * A refusal of the service layer. `code` is its broad class; `type`, when set, is the precise
+ * failure type of shared/errors.ts (the API maps types to HTTP statuses before codes).
+ */
 export class ServiceError extends Error {
   constructor(
     readonly code: ServiceErrorCode,
     message: string,
     readonly details?: unknown,
+    readonly type?: string,
   ) {
     super(message);
     this.name = 'ServiceError';

@@ -3,6 +3,7 @@
 // layer (client/service) and the CLI use the inferred types.
 import { z } from 'zod';
 import { PLAYBOOK_NAMES, resourceSchema } from '../playbook';
+import { approvalTighteningSchema } from '../policy/schema';
 import {
   OUTCOMES,
   PHASES,
@@ -73,6 +74,8 @@ export const manualTriggerSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
   reason: z.string().min(1).max(2_000),
   dryRun: z.boolean().default(false),
+  /** Stricter approval than the policy file's (more approvers, a shorter window); never looser. */
+  approval: approvalTighteningSchema.optional(),
 });
 export type ManualTrigger = z.infer<typeof manualTriggerSchema>;
 
@@ -87,6 +90,13 @@ export const decisionRequestSchema = z.strictObject({
   comment: z.string().max(2_000).default(''),
   /** For approvals that offer choices (for example retry-safe-mode vs skip-poison). */
   choice: z.string().min(1).max(200).optional(),
+  /** The gate the approver decides (PendingApproval.id); the CLI and console always send it. */
+  approvalId: z.string().min(1).max(500).optional(),
+  /** The digest of the gate as the approver saw it (PendingApproval.digest). */
+  digest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'sha256 hex')
+    .optional(),
 });
 export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
 
@@ -170,6 +180,11 @@ const pendingApprovalSchema: z.ZodType<PendingApproval> = z.object({
   votes: z.array(voteSchema),
   deadline: z.string(),
   onTimeout: z.string(),
+  digest: z.string().optional(),
+  plan: z.array(plannedActionSchemaLazy()).optional(),
+  dryRunPlan: z.array(plannedActionSchemaLazy()).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  restrictTo: z.array(z.string()).optional(),
 });
 const decisionRecordSchema: z.ZodType<DecisionRecord> = z.object({
   approvalId: z.string(),
@@ -185,6 +200,14 @@ const compensationSchema: z.ZodType<CompensationStatus> = z.object({
   at: z.string(),
   error: z.string().optional(),
 });
+function plannedActionSchemaLazy(): z.ZodType<PlannedAction> {
+  return z.object({
+    step: z.string(),
+    action: z.string(),
+    destructive: z.boolean(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  });
+}
 const plannedActionSchema: z.ZodType<PlannedAction> = z.object({
   step: z.string(),
   action: z.string(),
@@ -213,6 +236,8 @@ export const playbookStatusSchema = z.object({
   compensations: z.array(compensationSchema),
   plan: z.array(plannedActionSchema).optional(),
   result: resultSchema.optional(),
+  policyVersion: z.string().optional(),
+  controlVersion: z.number().optional(),
   startedAt: z.string(),
   updatedAt: z.string(),
 });
@@ -258,6 +283,8 @@ export const controlStateSchema = z.object({
   reason: z.string().optional(),
   by: z.string().optional(),
   since: z.string().optional(),
+  /** Incremented on every pause/resume. */
+  version: z.number().int().optional(),
   /** Running workflows the last pause/resume signal reached. */
   signalled: z.number().int().optional(),
 });

@@ -14,6 +14,8 @@ export interface PlaybookDefinition {
   paramsSchema: z.ZodType;
   /** The resource kind this playbook locks, e.g. `group` for group:notification-consumer. */
   resourceKind: string;
+  /** The parameter the resource's id determines (`orgId` of org:<id>); taken from the resource. */
+  resourceParam?: string;
   description: string;
 }
 
@@ -30,6 +32,7 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     workflowType: 'consumerSafeModeRestartWorkflow',
     paramsSchema: consumerSafeModeRestartParamsSchema,
     resourceKind: 'group',
+    resourceParam: 'group',
     description:
       'Quarantine the poison messages of a crash-looping consumer group and restart it in safe mode',
   },
@@ -38,6 +41,7 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     workflowType: 'quarantineRedriveWorkflow',
     paramsSchema: quarantineRedriveParamsSchema,
     resourceKind: 'topic',
+    resourceParam: 'topic',
     description: 'Republish approved quarantined messages to their original topic',
   },
   'org-deletion': {
@@ -45,6 +49,7 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     workflowType: 'orgDeletionWorkflow',
     paramsSchema: orgDeletionParamsSchema,
     resourceKind: 'org',
+    resourceParam: 'orgId',
     description: 'Delete an org through a saga with a grace period, or remove the orphans of a deleted one',
   },
 };

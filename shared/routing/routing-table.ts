@@ -3,8 +3,9 @@
 // and the tests all route the same way.
 import { type AlertmanagerAlert, type Classification, type Severity } from '../api/schemas';
 import { incidentIdFor, type BudgetPolicy, type RouteDecision } from '../incident';
-import { approvalPolicySchema, resourceSchema, type ApprovalPolicy } from '../playbook';
+import { resourceSchema, type ApprovalPolicy } from '../playbook';
 import { playbookDefinition } from '../playbooks';
+import { SafetyPolicy } from '../policy/safety-policy';
 import { loadYamlFile } from './load-yaml';
 import { routingFileSchema, type RouteRule, type RoutingFile } from './schema';
 
@@ -51,21 +52,32 @@ function fillDeep(value: unknown, alert: Pick<AlertmanagerAlert, 'labels' | 'ann
 }
 
 export class RoutingTable {
-  constructor(readonly file: RoutingFile) {}
+  /**
+   * Throws PolicyError when a rule's approval settings would loosen the policy's: a routing file
+   * may only tighten them.
+   */
+  constructor(
+    readonly file: RoutingFile,
+    readonly policy: SafetyPolicy = SafetyPolicy.builtIn(),
+  ) {
+    for (const rule of file.routes) this.policyFor(rule, rule.classification.category);
+  }
 
-  static load(path: string): RoutingTable {
-    return new RoutingTable(loadYamlFile(path, routingFileSchema));
+  static load(path: string, policy?: SafetyPolicy): RoutingTable {
+    return new RoutingTable(loadYamlFile(path, routingFileSchema), policy);
   }
 
   get budget(): BudgetPolicy {
     return this.file.guardrails.budget;
   }
 
+  /** The policy file's approval settings for the rule's playbook, tightened by the routing file. */
   policyFor(rule: RouteRule | undefined, category: Classification['category']): ApprovalPolicy {
-    const policy = approvalPolicySchema.parse({
-      ...this.file.defaults.approvalPolicy,
-      ...rule?.approvalPolicy,
-    });
+    const policy = this.policy.tightenApproval(
+      this.policy.approvalFor(rule?.playbook),
+      { ...this.file.defaults.approvalPolicy, ...rule?.approvalPolicy },
+      `routing rule ${rule?.name ?? '(defaults)'}`,
+    );
     // Security incidents fail closed: no policy may waive their approval.
     return category === 'security' ? { ...policy, required: true } : policy;
   }
@@ -136,14 +148,21 @@ export class RoutingTable {
         route: { ...decision, reason: `playbook ${rule.playbook} is not implemented yet` },
       };
     }
-    const parsed = def.paramsSchema.safeParse(params);
+    // Annotations may tighten the policy's safety settings, never loosen them: PolicyError (400).
+    const resolved = this.policy.resolve({ def, resource, params, source: `alert ${rule.name}` });
+    const parsed = def.paramsSchema.safeParse(resolved.params);
     if (!parsed.success) {
       const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       return { incidentId, route: { ...decision, reason: `rule ${rule.name}: invalid parameters: ${why}` } };
     }
     return {
       incidentId,
-      route: { ...decision, params: parsed.data as Record<string, unknown>, workflowType: def.workflowType },
+      route: {
+        ...decision,
+        params: parsed.data as Record<string, unknown>,
+        workflowType: def.workflowType,
+        policyVersion: resolved.policyVersion,
+      },
     };
   }
 }

@@ -3,7 +3,19 @@
 import { z } from 'zod';
 import { CATEGORIES, RECOVERABILITY, SEVERITIES } from '../api/schemas';
 import { durationSchema } from '../duration';
-import { approvalPolicySchema, PLAYBOOK_NAMES } from '../playbook';
+import { PLAYBOOK_NAMES } from '../playbook';
+
+/**
+ * A routing rule's approval settings: requests to tighten the policy file's (config/policy.yaml),
+ * checked when the routing table is built; no defaults here, so the policy's values stand.
+ */
+const approvalOverrideSchema = z.strictObject({
+  allowedPrincipals: z.array(z.string().min(1)).optional(),
+  allowedRoles: z.array(z.string().min(1)).optional(),
+  quorum: z.number().int().min(1).optional(),
+  timeout: durationSchema.optional(),
+  required: z.boolean().optional(),
+});
 
 /** `{{labels.x}}` / `{{annotations.x}}` placeholders are filled from the alert. */
 const templated = z.string().min(1);
@@ -23,7 +35,7 @@ export const routeRuleSchema = z.strictObject({
     category: z.enum(CATEGORIES),
     recoverability: z.enum(RECOVERABILITY).default('approval'),
   }),
-  approvalPolicy: approvalPolicySchema.partial().optional(),
+  approvalPolicy: approvalOverrideSchema.optional(),
 });
 export type RouteRule = z.infer<typeof routeRuleSchema>;
 
@@ -38,7 +50,7 @@ export const routingFileSchema = z.strictObject({
     })
     .default({ budget: { max: 10, window: '10m' }, needsHumanTimeout: '24h', maxRunsPerIncident: 3 }),
   defaults: z
-    .strictObject({ approvalPolicy: approvalPolicySchema.partial().default({}) })
+    .strictObject({ approvalPolicy: approvalOverrideSchema.default({}) })
     .default({ approvalPolicy: {} }),
   routes: z.array(routeRuleSchema),
 });

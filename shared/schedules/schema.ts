@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../duration';
 import { PLAYBOOK_NAMES, resourceSchema } from '../playbook';
+import { approvalTighteningSchema } from '../policy/schema';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer-one', 'buffer-all', 'cancel-other', 'allow-all'] as const;
 
@@ -12,6 +13,8 @@ export const scheduleEntrySchema = z
     playbook: z.enum(PLAYBOOK_NAMES),
     resource: resourceSchema,
     params: z.record(z.string(), z.unknown()).default({}),
+    /** Stricter approval than the policy file's; never looser (checked when applied). */
+    approval: approvalTighteningSchema.optional(),
     every: durationSchema.optional(),
     cron: z.array(z.string().min(1)).min(1).optional(),
     /** Default skip: a reconciliation still running when the next one is due is not doubled. */

@@ -3,7 +3,11 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { activityTaskQueue, workflowTaskQueue, type InfraQueue } from '../../shared/task-queues';
+import { type RefusedDecisionEntry } from '../../shared/decisions/audit-sink';
 import { testBundle } from './temporal-env';
+
+/** Update refusals the workflows reported through the decision-audit sink, in order. */
+export const refusedDecisions: RefusedDecisionEntry[] = [];
 
 export type FakeActivities = Partial<Record<InfraQueue, object>>;
 
@@ -25,6 +29,15 @@ export async function createFakeWorkers(
       connection: env.nativeConnection,
       taskQueue: workflowTaskQueue(prefix),
       workflowBundle: bundle ?? (await testBundle()),
+      // A sink collecting refused updates.
+      sinks: {
+        decisionAudit: {
+          refused: {
+            fn: (_info: unknown, e: RefusedDecisionEntry) => void refusedDecisions.push(e),
+            callDuringReplay: false,
+          },
+        },
+      },
     }),
     ...Object.entries(activities).map(([queue, acts]) =>
       Worker.create({

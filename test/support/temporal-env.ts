@@ -1,11 +1,11 @@
 // Temporal environments for tests: the time-skipping server (Java, from Maven Central, started
 // through its wrapper: the SDK's own download needs the internet) and workflow bundles built once
-// per test file with the test decision key.
+// per test file with the test keyring.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { bundleWorkflows } from '../../workers/workflow-bundle';
-import { TEST_DECISION_KEY } from './decisions';
+import { TEST_KEYRING } from './decisions';
 import { testServerPath } from './stack-tools';
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -21,7 +21,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle with the test decision key; built once per Jest worker. */
 export function testBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflows(TEST_DECISION_KEY);
+  bundle ??= bundleWorkflows(TEST_KEYRING);
   return bundle;
 }
 

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../shared/paths';
-import { TEST_DECISION_KEY } from './decisions';
+import { TEST_KEYRING } from './decisions';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -20,7 +20,7 @@ export async function startWorkerProcess(
     env: {
       ...process.env,
       REBOUND_TASK_QUEUE_PREFIX: taskQueuePrefix,
-      REBOUND_DECISION_KEY: TEST_DECISION_KEY,
+      REBOUND_DECISION_KEYRING: JSON.stringify(TEST_KEYRING),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

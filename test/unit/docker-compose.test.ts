@@ -55,7 +55,7 @@ test("Rebound's services use only known config variables, and they parse", () =>
   for (const name of ['rebound-setup', 'rebound-worker', 'rebound-api']) {
     const env = services[name].environment ?? {};
     const ours = Object.keys(env).filter((k) => k.startsWith('REBOUND_'));
-    const extra = ['REBOUND_DECISION_KEY', 'REBOUND_API_TOKENS_FILE'];
+    const extra = ['REBOUND_DECISION_SIGNING_KEY', 'REBOUND_DECISION_KEYRING', 'REBOUND_API_TOKENS_FILE'];
     for (const k of ours) expect([...configVariables, ...extra]).toContain(k);
     // Substitute the required secrets as compose would, then parse with the real config module.
     const resolved = Object.fromEntries(

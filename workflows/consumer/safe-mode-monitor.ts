@@ -19,6 +19,14 @@ export interface MonitorOptions {
   kafka: Pick<KafkaGroupActivities, 'snapshotGroup'>;
 }
 
+/**
+ * Hard bounds of the watch whatever its input: the policy file bounds what a trigger or an
+ * annotation may ask (config/policy.yaml), these bound a workflow started some other way, so the
+ * loop can neither spin (checkEvery 0s) nor outgrow Temporal's history (about 12 events a check).
+ */
+export const MIN_CHECK_EVERY_MS = 1_000;
+export const MAX_CHECKS = 1_000;
+
 export function committedTotal(s: GroupSnapshot): bigint {
   return s.partitions.reduce((sum, p) => sum + BigInt(p.committed ?? p.low), 0n);
 }
@@ -35,12 +43,13 @@ export function failuresSince(health: HealthRecord[], topic: string, sinceVersio
 }
 
 export async function monitorSafeMode(o: MonitorOptions): Promise<MonitorVerdict> {
-  const checks = Math.max(1, Math.ceil(o.monitorForMs / o.checkEveryMs));
+  const every = Math.max(o.checkEveryMs, MIN_CHECK_EVERY_MS);
+  const checks = Math.min(MAX_CHECKS, Math.max(1, Math.ceil(o.monitorForMs / every)));
   let baseline: bigint | undefined;
   let last: { health: HealthRecord[]; snapshot: GroupSnapshot } | undefined;
   let missed = 0;
   for (let i = 1; i <= checks; i++) {
-    await sleep(o.checkEveryMs);
+    await sleep(every);
     let health: HealthRecord[];
     let snapshot: GroupSnapshot;
     try {

@@ -12,9 +12,9 @@ export function forwardControlSignals(run: PlaybookRun, activeChild: () => strin
     const handle = getExternalWorkflowHandle(child);
     const sent =
       s.kind === 'pause'
-        ? handle.signal(pauseSignal, { by: s.by, reason: s.reason })
+        ? handle.signal(pauseSignal, { by: s.by, reason: s.reason, version: s.version })
         : s.kind === 'resume'
-          ? handle.signal(resumeSignal, { by: s.by })
+          ? handle.signal(resumeSignal, { by: s.by, version: s.version })
           : handle.signal(alertResolvedSignal, { at: s.at });
     // The child may just have closed: a failed forward is harmless (it has nothing left to stop).
     void sent.catch(() => undefined);

@@ -1,44 +1,37 @@
 // Human approval gates. A playbook asks `requestApproval`; operators answer through the `approve`
-// / `reject` updates (validated: signed by the API, allowed principal or role, not the initiator,
-// one vote per principal, a valid choice) or the `decision` signal, which is verified the same
-// way and whose refusals are recorded and audited instead of thrown back.
-import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
+// / `reject` updates or the `decision` signal. Every decision passes checkDecision
+// (decision-validator.ts): signed by a current API key for this workflow, run and gate, within its
+// validity window in workflow time, for the digest of what the gate shows now, by an allowed
+// principal who is not the initiator and has not voted yet.
+//   Updates: checked in the validator (refusals thrown back, audited through the sink); an
+//   accepted update is recorded in the history, and replays do not run validators.
+//   Signals: the signature is verified by an activity on the workers (which hold the same public
+//   keyring), so the verdict is recorded in the history and a replay never verifies again (keys
+//   may have rotated since); refusals are audited.
+import { condition, proxySinks, setHandler, workflowInfo } from '@temporalio/workflow';
+import type {
+  DecisionVerdict,
+  DecisionVerificationActivities,
+} from '../../activities/control/decision-verification';
+import { type DecisionAuditSinks } from '../../shared/decisions/audit-sink';
+import { approvalDigest, verifyDecisionSignature } from '../../shared/decisions/signed-decision';
 import { parseDuration } from '../../shared/duration';
-import { constantTimeEqual, hmacSha256Hex } from '../../shared/hmac-sha256';
 import { type ApprovalPolicy } from '../../shared/playbook';
 import {
   approveUpdate,
   decisionSignal,
-  decisionSigningPayload,
   rejectUpdate,
   type DecisionKind,
   type DecisionRecord,
   type DecisionReply,
   type PendingApproval,
+  type PlannedAction,
   type SignedDecision,
   type Vote,
 } from '../../shared/workflow-interface';
-import { decisionKey } from './decision-key';
-
-/** Prefixes of validator messages; the API maps them to HTTP statuses (409 for not-pending). */
-export const REFUSAL = {
-  notPending: 'not-pending',
-  badSignature: 'bad-signature',
-  forbidden: 'forbidden',
-  initiator: 'initiator',
-  duplicate: 'duplicate-vote',
-  badChoice: 'invalid-choice',
-} as const;
-
-export class DecisionRefusal extends Error {
-  constructor(
-    readonly code: (typeof REFUSAL)[keyof typeof REFUSAL],
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'DecisionRefusal';
-  }
-}
+import { activitiesOn } from './activity-presets';
+import { bundledKeyring } from './decision-key';
+import { checkDecision, refusalFailure, type Refusal } from './decision-validator';
 
 export interface ApprovalRequest {
   step: string;
@@ -50,6 +43,12 @@ export interface ApprovalRequest {
   onTimeout: string;
   /** Overrides the policy's timeout for this gate. */
   timeout?: string;
+  /** What the step does if approved; part of the digest the approver signs. */
+  plan?: PlannedAction[];
+  /** The preceding dry run's plan, shown beside the real one. */
+  dryRunPlan?: PlannedAction[];
+  /** The parameters the recovery runs with. */
+  params?: Record<string, unknown>;
 }
 
 export interface ApprovalOutcome {
@@ -63,8 +62,28 @@ export interface ApprovalHooks {
   nowIso: () => string;
   onRequested: (pending: PendingApproval) => Promise<void>;
   onSettled: (record: DecisionRecord) => Promise<void>;
-  onRefused: (decision: SignedDecision, refusal: DecisionRefusal) => Promise<void>;
+  onRefused: (decision: SignedDecision, refusal: Refusal) => Promise<void>;
   onTimeout: (pending: PendingApproval) => Promise<void>;
+}
+
+const { decisionAudit } = proxySinks<DecisionAuditSinks>();
+
+/** The gate as the approver sees it; its digest is what a decision must carry. */
+export function shownOf(p: Omit<PendingApproval, 'digest' | 'votes' | 'deadline'>): unknown {
+  return {
+    id: p.id,
+    step: p.step,
+    question: p.question,
+    choices: p.choices,
+    plan: p.plan ?? null,
+    dryRunPlan: p.dryRunPlan ?? null,
+    params: p.params ?? null,
+    allowedPrincipals: p.allowedPrincipals,
+    allowedRoles: p.allowedRoles,
+    restrictTo: p.restrictTo ?? [],
+    quorum: p.quorum,
+    onTimeout: p.onTimeout,
+  };
 }
 
 export class ApprovalGate {
@@ -74,19 +93,25 @@ export class ApprovalGate {
   private settled: ApprovalOutcome | undefined;
 
   constructor(private readonly hooks: ApprovalHooks) {
+    const verifier = activitiesOn<DecisionVerificationActivities>('control', 'bookkeeping');
     setHandler(approveUpdate, (d) => this.apply(d), {
-      validator: (d: SignedDecision) => this.validate(d, 'approve'),
+      validator: (d: SignedDecision) => this.validateUpdate(d, 'approve'),
     });
     setHandler(rejectUpdate, (d) => this.apply(d), {
-      validator: (d: SignedDecision) => this.validate(d, 'reject'),
+      validator: (d: SignedDecision) => this.validateUpdate(d, 'reject'),
     });
     setHandler(decisionSignal, async (d) => {
+      let verdict: DecisionVerdict;
       try {
-        this.validate(d, d.decision);
-      } catch (err) {
-        if (err instanceof DecisionRefusal) return this.hooks.onRefused(d, err);
-        throw err;
+        verdict = await verifier.verifyDecision(d);
+      } catch {
+        verdict = 'bad-signature';
       }
+      const kind: DecisionKind = d?.decision === 'reject' ? 'reject' : 'approve';
+      // Workflow and run were checked by the recorded activity, not again here: a replay must
+      // decide exactly as the first execution did.
+      const refusal = this.check(d, kind, verdict, { workflowId: d?.workflowId, runId: d?.runId });
+      if (refusal) return this.hooks.onRefused(d, refusal);
       await this.apply(d);
     });
   }
@@ -95,7 +120,7 @@ export class ApprovalGate {
     this.sequence += 1;
     const timeoutMs = parseDuration(req.timeout ?? req.policy.timeout);
     const now = Date.parse(this.hooks.nowIso());
-    this.pending = {
+    const gate: Omit<PendingApproval, 'digest' | 'votes' | 'deadline'> = {
       id: `${req.step}#${this.sequence}`,
       step: req.step,
       question: req.question,
@@ -103,9 +128,17 @@ export class ApprovalGate {
       allowedPrincipals: req.policy.allowedPrincipals,
       allowedRoles: req.policy.allowedRoles,
       quorum: req.policy.quorum,
+      onTimeout: req.onTimeout,
+      plan: req.plan,
+      dryRunPlan: req.dryRunPlan,
+      params: req.params,
+      restrictTo: req.policy.restrictTo,
+    };
+    this.pending = {
+      ...gate,
       votes: [],
       deadline: new Date(now + timeoutMs).toISOString(),
-      onTimeout: req.onTimeout,
+      digest: approvalDigest(shownOf(gate)),
     };
     this.settled = undefined;
     await this.hooks.onRequested(this.pending);
@@ -130,40 +163,39 @@ export class ApprovalGate {
     return outcome;
   }
 
-  /** Throws DecisionRefusal; must not change state (Temporal runs validators outside history). */
-  validate(d: SignedDecision, kind: DecisionKind): void {
-    const p = this.pending;
-    if (!p || this.settled) throw new DecisionRefusal(REFUSAL.notPending, 'no approval is pending');
-    if (d.approvalId !== p.id)
-      throw new DecisionRefusal(REFUSAL.notPending, `approval ${d.approvalId} is not pending`);
-    const { signature, ...unsigned } = d;
-    const key = decisionKey();
-    const expected = key ? hmacSha256Hex(key, decisionSigningPayload(unsigned)) : '';
-    if (
-      !key ||
-      typeof signature !== 'string' ||
-      !constantTimeEqual(signature, expected) ||
-      d.workflowId !== workflowInfo().workflowId ||
-      d.decision !== kind
-    ) {
-      throw new DecisionRefusal(REFUSAL.badSignature, 'decision is not signed by the Rebound API');
-    }
-    if (d.principal === this.hooks.initiator()) {
-      throw new DecisionRefusal(
-        REFUSAL.initiator,
-        `${d.principal} started this recovery and cannot approve it`,
-      );
-    }
-    const byName = p.allowedPrincipals.includes(d.principal);
-    const byRole = d.roles.some((r) => p.allowedRoles.includes(r));
-    if (!byName && !byRole)
-      throw new DecisionRefusal(REFUSAL.forbidden, `${d.principal} may not decide ${p.step}`);
-    if (p.votes.some((v) => v.principal === d.principal)) {
-      throw new DecisionRefusal(REFUSAL.duplicate, `${d.principal} already voted on ${p.id}`);
-    }
-    if (kind === 'approve' && p.choices.length > 0 && !p.choices.includes(d.choice ?? '')) {
-      throw new DecisionRefusal(REFUSAL.badChoice, `choice must be one of ${p.choices.join(', ')}`);
-    }
+  /** The refusal of `d` as a `kind` vote now, or undefined. Pure: validators must not change state. */
+  check(
+    d: SignedDecision,
+    kind: DecisionKind,
+    signature: DecisionVerdict,
+    identity: { workflowId: string; runId: string } = workflowInfo(),
+  ): Refusal | undefined {
+    return checkDecision(d, kind, {
+      pending: this.settled ? undefined : this.pending,
+      workflowId: identity.workflowId,
+      runId: identity.runId,
+      nowMs: Date.now(),
+      initiator: this.hooks.initiator(),
+      signature,
+    });
+  }
+
+  // Runs only when the update is first delivered (never on replay): the signature is verified with
+  // the keyring compiled into this bundle.
+  private validateUpdate(d: SignedDecision, kind: DecisionKind): void {
+    const refusal = this.check(d, kind, verifyDecisionSignature(bundledKeyring(), d));
+    if (!refusal) return;
+    decisionAudit.refused({
+      approvalId: String(d?.approvalId ?? ''),
+      principal: String(d?.principal ?? ''),
+      decision: String(d?.decision ?? kind),
+      issuedAt: String(d?.issuedAt ?? ''),
+      type: refusal.type,
+      reason: refusal.reason,
+      message: refusal.message,
+      via: 'update',
+    });
+    throw refusalFailure(refusal);
   }
 
   // A single rejection settles the gate (a veto); approvals settle once `quorum` principals agree

@@ -1,8 +1,12 @@
-// The key that verifies the API's signatures on approval decisions. Workers inject it into the
-// workflow bundle at build time (workers/workflow-bundle.ts), so it is never part of a workflow
-// input, result or history. Without it, every decision fails verification: fail closed.
-declare const __REBOUND_DECISION_KEY__: string | undefined;
+// The public keyring that verifies the API's signatures on approval decisions. Workers compile it
+// into the workflow bundle (workers/workflow-bundle.ts): public keys only, never a secret. Without
+// it every decision fails verification: fail closed.
+import { type PublicKeyring } from '../../shared/decisions/signed-decision';
 
-export function decisionKey(): string {
-  return typeof __REBOUND_DECISION_KEY__ === 'string' ? __REBOUND_DECISION_KEY__ : '';
+declare const __REBOUND_DECISION_KEYRING__: PublicKeyring | undefined;
+
+export function bundledKeyring(): PublicKeyring {
+  return typeof __REBOUND_DECISION_KEYRING__ === 'object' && __REBOUND_DECISION_KEYRING__ !== null
+    ? __REBOUND_DECISION_KEYRING__
+    : { keys: [] };
 }

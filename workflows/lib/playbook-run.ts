@@ -1,6 +1,6 @@
 // The runtime every playbook workflow is built on: it owns the `status` answered by the query,
-// runs steps with durable retries (each attempt and its error visible), honours the kill switch
-// before mutating steps, skips destructive steps once the alert resolved, keeps the saga's
+// runs steps with durable retries (each attempt and its error visible), holds every attempt of a
+// mutating step while the kill switch is on, skips destructive steps once the alert resolved, keeps the saga's
 // compensations, gates steps on human approval, and audits each of these.
 import {
   CancellationScope,
@@ -11,8 +11,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AuditActivities } from '../../activities/audit';
+import type { ControlFlag, GuardrailActivities } from '../../activities/control/guardrails';
 import { type PlaybookContext } from '../../shared/playbook';
 import { OutcomeAttr, PhaseAttr, PlaybookAttr } from '../../shared/search-attributes';
+import { prefixOfWorkflowQueue } from '../../shared/task-queues';
 import {
   alertResolvedSignal,
   pauseSignal,
@@ -49,11 +51,13 @@ export class StepSkipped extends Error {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** While paused, the run re-reads the kill switch this often in case a resume never reached it. */
+const PAUSED_REREAD_MS = 5 * 60_000;
 
 /** A kill-switch or alert signal as the run received it (see onControlSignal). */
 export type ControlSignal =
-  | { kind: 'pause'; by: string; reason?: string }
-  | { kind: 'resume'; by: string }
+  | { kind: 'pause'; by: string; reason?: string; version?: number }
+  | { kind: 'resume'; by: string; version?: number }
   | { kind: 'alertResolved'; at: string };
 
 export class PlaybookRun {
@@ -63,6 +67,7 @@ export class PlaybookRun {
   private readonly gate: ApprovalGate;
   private phaseBeforePause: Phase = 'running';
   private readonly controlListeners: ((signal: ControlSignal) => void)[] = [];
+  private baselinePending = false;
 
   constructor(
     playbook: string,
@@ -82,6 +87,7 @@ export class PlaybookRun {
       decisions: [],
       compensations: [],
       plan: ctx.dryRun ? [] : undefined,
+      policyVersion: ctx.policyVersion,
       startedAt: now,
       updatedAt: now,
     };
@@ -113,14 +119,12 @@ export class PlaybookRun {
         );
       },
       onRefused: async (d, refusal) => {
+        const principal = String(d?.principal ?? 'unknown');
         await this.record(
-          `decision-refused:${d.approvalId}:${d.principal}:${d.issuedAt}`,
+          `decision-refused:signal:${String(d?.approvalId)}:${principal}:${String(d?.issuedAt)}:${refusal.reason}`,
           'decision-refused',
-          d.principal,
-          {
-            code: refusal.code,
-            reason: refusal.message,
-          },
+          principal,
+          { type: refusal.type, reason: refusal.reason, message: refusal.message, via: 'signal' },
         );
       },
       onTimeout: async (p) => {
@@ -134,19 +138,18 @@ export class PlaybookRun {
     });
 
     setHandler(statusQuery, () => this.status);
-    setHandler(pauseSignal, ({ by, reason }) => {
-      this.notifyControl({ kind: 'pause', by, reason });
-      if (this.status.paused) return;
-      this.status.paused = true;
-      this.touch();
-      void this.record(`pause:${this.now()}`, 'paused', by, { reason }).catch(() => undefined);
+    setHandler(pauseSignal, ({ by, reason, version }) => {
+      this.notifyControl({ kind: 'pause', by, reason, version });
+      // A pause without a version (sent by hand, e.g. with the Temporal CLI) is not the kill
+      // switch's: the database state read next only becomes the baseline, and only a later change
+      // of the kill switch (a newer version) may resume the run.
+      if (version === undefined) this.baselinePending = true;
+      this.applyControl({ paused: true, by, reason, version });
     });
-    setHandler(resumeSignal, ({ by }) => {
-      this.notifyControl({ kind: 'resume', by });
-      if (!this.status.paused) return;
-      this.status.paused = false;
-      this.touch();
-      void this.record(`resume:${this.now()}`, 'resumed', by, {}).catch(() => undefined);
+    setHandler(resumeSignal, ({ by, version }) => {
+      this.notifyControl({ kind: 'resume', by, version });
+      if (version === undefined) this.baselinePending = false;
+      this.applyControl({ paused: false, by, version });
     });
     setHandler(alertResolvedSignal, ({ at }) => {
       this.notifyControl({ kind: 'alertResolved', at });
@@ -174,9 +177,34 @@ export class PlaybookRun {
     this.upsert(PhaseAttr, phase);
   }
 
-  /** Runs one step with durable retries; returns its result. Throws the last error when it fails. */
+  /**
+   * Applies a kill-switch state (a signal, or the flag read from the database). A state older than
+   * the one already applied is ignored: versions come from the control state row, so a pause
+   * delivered late (or a flag read before a resume arrived) never undoes a newer resume.
+   */
+  applyControl(s: ControlFlag & { version?: number }): void {
+    const current = this.status.controlVersion;
+    if (s.version !== undefined && current !== undefined && s.version <= current) return;
+    if (s.version !== undefined) this.status.controlVersion = s.version;
+    if (this.status.paused === s.paused) return;
+    this.status.paused = s.paused;
+    this.touch();
+    const by = s.by ?? 'kill-switch';
+    void this.record(
+      `${s.paused ? 'pause' : 'resume'}:${s.version ?? this.now()}`,
+      s.paused ? 'paused' : 'resumed',
+      by,
+      s.paused ? { reason: s.reason, version: s.version } : { version: s.version },
+    ).catch(() => undefined);
+  }
+
+  /**
+   * Runs one step with durable retries; returns its result. Throws the last error when it fails.
+   * A mutating or destructive step waits while paused before every attempt, retries included.
+   */
   async step<T>(name: string, fn: () => Promise<T>, opts: StepOptions<T> = {}): Promise<T> {
-    if (opts.mutating || opts.destructive) await this.waitWhilePaused();
+    const holds = opts.mutating === true || opts.destructive === true;
+    if (holds) await this.waitWhilePaused();
     if (opts.destructive && this.status.alertResolved) {
       this.status.steps.push({ ...this.newStep(name, true), state: 'skipped', finishedAt: this.now() });
       await this.record(`step:${name}:skipped`, 'step-skipped', 'rebound', { reason: 'alert resolved' });
@@ -189,6 +217,7 @@ export class PlaybookRun {
     const maxAttempts = opts.maxAttempts ?? 5;
     let backoff = opts.initialBackoffMs ?? 1_000;
     for (;;) {
+      if (holds && step.attempts > 0) await this.waitWhilePaused();
       step.attempts += 1;
       this.touch();
       try {
@@ -303,6 +332,8 @@ export class PlaybookRun {
   async close(result: PlaybookResult): Promise<PlaybookResult> {
     this.status.result = result;
     this.status.currentStep = undefined;
+    // A closed run waits on nothing (a cancelled gate would otherwise stay listed as pending).
+    this.status.pendingApproval = undefined;
     this.setPhase('closed');
     this.upsert(OutcomeAttr, result.outcome);
     await CancellationScope.nonCancellable(() =>
@@ -315,11 +346,30 @@ export class PlaybookRun {
     for (const listener of this.controlListeners) listener(signal);
   }
 
+  // Re-reads the persistent kill-switch state when it starts waiting and every few minutes while it
+  // waits, so a resume broadcast that never reached this run (it was starting, or the broadcast
+  // failed) cannot keep it paused forever.
   private async waitWhilePaused(): Promise<void> {
     if (!this.status.paused) return;
     this.phaseBeforePause = this.status.phase;
     this.setPhase('paused');
-    await condition(() => !this.status.paused);
+    const guard = activitiesOn<GuardrailActivities>('control', 'quick');
+    const scope = prefixOfWorkflowQueue(workflowInfo().taskQueue);
+    while (this.status.paused) {
+      try {
+        const flag = await guard.readControlFlag(scope);
+        if (this.baselinePending) {
+          this.baselinePending = false;
+          this.status.controlVersion = Math.max(this.status.controlVersion ?? 0, flag.version ?? 0);
+        } else {
+          this.applyControl(flag);
+        }
+      } catch {
+        // The state store is unreachable: stay paused (fail safe) and look again later.
+      }
+      if (!this.status.paused) break;
+      await condition(() => !this.status.paused, PAUSED_REREAD_MS);
+    }
     this.setPhase(this.phaseBeforePause);
   }
 

@@ -3,7 +3,7 @@
 // approval timeout, `cancelDeletion` or a cancelled workflow runs them in reverse (non-cancellable)
 // and restores the org exactly. After the point of no return the saga only goes forward: each
 // step retries, then asks a human to retry or take over; purged data is never "restored".
-import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import { parseDuration } from '../../shared/duration';
 import { ErrorTypes } from '../../shared/errors';
 import {
@@ -19,6 +19,7 @@ import { describeError, errorType } from '../lib/errors';
 import { type PlaybookRun } from '../lib/playbook-run';
 import { type OrgDeletionActivities } from './activity-proxies';
 import { type CancelDeletion } from './cancel-deletion';
+import { purgePlan, samePlan } from './purge-plan';
 import { describeRemoval, removeOrphansUntilClean } from './remove-orphans';
 
 class SagaAbort extends Error {
@@ -165,19 +166,37 @@ export async function runDeletionSaga(
     const policy = run.ctx.approvalPolicy;
     const members = org.rows.memberships ?? 0;
     if (policy.required && members > params.approvalAboveMembers) {
-      const decision = await run.requestApproval({
-        step: S.pointOfNoReturn,
-        question: `Purge org ${orgId}${org.name ? ` (${org.name})` : ''} for good: ${rowsSummary(org.rows)}? Nothing can be restored after this.`,
-        policy,
-        onTimeout: 'restore the org (compensate) and close',
-      });
-      if (decision.outcome !== 'approved') {
-        throw new SagaAbort(
-          decision.outcome === 'rejected'
-            ? `rejected at the point of no return by ${decision.votes.at(-1)?.principal ?? 'an approver'}`
-            : 'no approval before the deadline',
-          'compensated',
-        );
+      // Approval bound to a plan (patched: runs that reached this gate before keep their path).
+      const bindPlan = patched('approval-bound-to-plan');
+      let current = bindPlan ? await inspectForPlan(run, acts, orgId, `${S.inspect}:plan`) : org;
+      for (let round = 1; ; round++) {
+        const plan = purgePlan(current.rows);
+        const decision = await run.requestApproval({
+          step: S.pointOfNoReturn,
+          question: `Purge org ${orgId}${org.name ? ` (${org.name})` : ''} for good: ${rowsSummary(current.rows)}? Nothing can be restored after this.`,
+          policy,
+          onTimeout: 'restore the org (compensate) and close',
+          ...(bindPlan ? { plan, dryRunPlan: run.ctx.dryRunPlan, params: { ...params } } : {}),
+        });
+        if (decision.outcome !== 'approved') {
+          throw new SagaAbort(
+            decision.outcome === 'rejected'
+              ? `rejected at the point of no return by ${decision.votes.at(-1)?.principal ?? 'an approver'}`
+              : 'no approval before the deadline',
+            'compensated',
+          );
+        }
+        if (!bindPlan) break;
+        const after = await inspectForPlan(run, acts, orgId, `${S.inspect}:recheck#${round}`);
+        if (samePlan(purgePlan(after.rows), plan)) break;
+        await run.record(`plan-changed#${round}`, 'plan-changed', 'rebound', {
+          approved: current.rows,
+          now: after.rows,
+        });
+        if (round >= MAX_PLAN_ROUNDS) {
+          throw new SagaAbort(`the purge plan changed after each of ${round} approvals`, 'compensated');
+        }
+        current = after;
       }
     }
     abortIfCancelled();
@@ -189,6 +208,16 @@ export async function runDeletionSaga(
 
   // Past the point of no return: a cancelled workflow must not leave the org half-purged.
   return CancellationScope.nonCancellable(() => goForward(run, params, acts, eventKey, org));
+}
+
+/** Approvals asked again at most this often when the plan keeps changing; then the safe default. */
+const MAX_PLAN_ROUNDS = 3;
+
+function inspectForPlan(run: PlaybookRun, acts: OrgDeletionActivities, orgId: string, step: string) {
+  return run.step(step, () => acts.pg.inspectOrg({ orgId }), {
+    maxAttempts: 3,
+    summarize: (o) => rowsSummary(o.rows) || 'no rows',
+  });
 }
 
 async function compensateAndClose(run: PlaybookRun, err: unknown): Promise<PlaybookResult> {

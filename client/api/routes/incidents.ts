@@ -32,7 +32,8 @@ export function incidentRoutes(service: ApiService, metrics: ApiMetrics) {
         201: { description: 'a new incident started', schema: triggerResultSchema },
         200: { description: 'attached to the incident already running', schema: triggerResultSchema },
         400: {
-          description: 'invalid request (unknown playbook, bad parameters); nothing started',
+          description:
+            'invalid request (unknown playbook, bad parameters, parameters contradicting the resource, a safety setting loosened: error PolicyViolation, details.setting); nothing started',
           schema: errorBodySchema,
         },
         ...AUTH_RESPONSES,
@@ -112,10 +113,14 @@ export function incidentRoutes(service: ApiService, metrics: ApiMetrics) {
       body: decisionRequestSchema,
       responses: {
         200: { description: 'decision accepted', schema: decisionReplySchema },
-        400: { description: 'invalid decision', schema: errorBodySchema },
+        400: { description: 'invalid decision (a choice the gate does not offer)', schema: errorBodySchema },
         ...AUTH_RESPONSES,
         ...notFound,
-        409: { description: 'nothing is pending', schema: errorBodySchema },
+        409: {
+          description:
+            'the named gate is not pending, its digest changed, the principal already voted, or the incident is closed; details.currentGate is the gate pending now (or null)',
+          schema: errorBodySchema,
+        },
       },
       async handle({ params, body, principal }) {
         return { status: 200, body: await service.decide(params.id, body, principal) };

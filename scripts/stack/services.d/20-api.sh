@@ -8,7 +8,9 @@ api_url() { echo "http://$REBOUND_API_HOST:$REBOUND_API_PORT"; }
 api_start() {
   require_free_port "$REBOUND_API_HOST" "$REBOUND_API_PORT" REBOUND_API_PORT
   (cd "$REPO_ROOT" && node_modules/.bin/tsx client/auth/write-dev-tokens.ts) >&2 || die "could not write the dev tokens"
-  (cd "$REPO_ROOT" && start_detached api "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/client/api/main.ts")
+  # The dev stack's safety policy (short windows for the demo); production uses config/policy.yaml.
+  (cd "$REPO_ROOT" && export REBOUND_POLICY_FILE="${REBOUND_POLICY_FILE:-$REPO_ROOT/config/policy.dev.yaml}" &&
+    start_detached api "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/client/api/main.ts")
 }
 
 # Ready when /readyz answers 200: Temporal and the API's own dependencies are reachable.

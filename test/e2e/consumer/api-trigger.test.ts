@@ -2,6 +2,8 @@
 // own task-queue prefix, a real worker process) starts the incident (approved over HTTP if the
 // policy asks for it), and the crash-looping reference consumer ends up past the poison message with one
 // quarantined copy and every later event in Postgres exactly once.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Redis } from 'ioredis';
 import { type Kafka } from 'kafkajs';
 import { type Pool } from 'pg';
@@ -9,6 +11,7 @@ import { readControl } from '../../../consumer/control-store';
 import { readHealth } from '../../../consumer/health-store';
 import { readWholeTopic } from '../../../activities/kafka/topic-reader';
 import { loadConfig } from '../../../shared/config';
+import { REPO_ROOT } from '../../../shared/paths';
 import { QUARANTINE_HEADERS, quarantineTopic } from '../../../shared/consumer-control';
 import { createKafka, createPool, createRedis } from '../../../workers/clients';
 import { pollUntil, startApiHarness, type ApiHarness } from '../../integration/api/api-harness';
@@ -31,7 +34,12 @@ let consumer: ConsumerProcess | undefined;
 const names = uniqueNames('api');
 
 beforeAll(async () => {
-  h = await startApiHarness('e2e-csm-api');
+  // An admin's test policy: monitoring windows short enough for a test (6s at 2s).
+  h = await startApiHarness('e2e-csm-api', {
+    policy: readFileSync(join(REPO_ROOT, 'config/policy.yaml'), 'utf8')
+      .replace('value: 5m, tighten: longer, min: 30s', 'value: 5s, tighten: longer, min: 5s')
+      .replace('tighten: bounded, min: 5s, max: 5m', 'tighten: bounded, min: 1s, max: 5m'),
+  });
   kafka = createKafka(config, 'e2e-csm-api');
   redis = createRedis(config, 'e2e-csm-api');
   pool = createPool(config, 'platform', 2);

@@ -20,7 +20,7 @@ import { QUARANTINE_HEADERS, quarantineTopic } from '../../../shared/consumer-co
 import { REPO_ROOT } from '../../../shared/paths';
 import { statusQuery, type PlaybookResult, type PlaybookStatus } from '../../../shared/workflow-interface';
 import { createKafka, createPool, createRedis } from '../../../workers/clients';
-import { signDecision } from '../../support/decisions';
+import { gateOf, signDecision } from '../../support/decisions';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
 import {
@@ -280,8 +280,7 @@ test('a redrive of the approved, corrected quarantined message processes it once
     await handle.executeUpdate('approve', {
       args: [
         signDecision({
-          workflowId: handle.workflowId,
-          approvalId: pending.id,
+          ...(await gateOf(handle)),
           principal: 'alice',
           decision: 'approve',
         }),

@@ -16,7 +16,7 @@ import {
   type PlaybookResult,
 } from '../../../shared/workflow-interface';
 import { createKafka, createPool, createRedis } from '../../../workers/clients';
-import { signDecision } from '../../support/decisions';
+import { gateOf, signDecision } from '../../support/decisions';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
 import { removeTestOrgs } from '../../integration/org/org-fixtures';
@@ -79,8 +79,7 @@ test('deletes every row and cache key of the org; each event is on the topic onc
   await handle.executeUpdate(approveUpdate, {
     args: [
       signDecision({
-        workflowId: handle.workflowId,
-        approvalId: waiting.pendingApproval!.id,
+        ...(await gateOf(handle)),
         principal: 'alice',
         decision: 'approve',
       }),
@@ -219,12 +218,11 @@ test('a rejection at the point of no return restores the org exactly', async () 
   const org = await newOrg();
   const before = await snapshotOrg(deps, org.orgId);
   const handle = await startDeletion(deps, prefix, { orgId: org.orgId }, approvers);
-  const waiting = await waitForStatus(handle, (s) => s.pendingApproval !== undefined);
+  await waitForStatus(handle, (s) => s.pendingApproval !== undefined);
   await handle.executeUpdate(rejectUpdate, {
     args: [
       signDecision({
-        workflowId: handle.workflowId,
-        approvalId: waiting.pendingApproval!.id,
+        ...(await gateOf(handle)),
         principal: 'bob',
         decision: 'reject',
         comment: 'not this one',

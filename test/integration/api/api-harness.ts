@@ -1,19 +1,21 @@
 // The real API in-process (client/api/create-api.ts) on a test task-queue prefix, against the real
 // Temporal server, with a real worker process on the same prefix, the test decision key, fixed
 // test tokens and a test routing file. Cleans up what it started, terminating its own workflows.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client } from '@temporalio/client';
 import { createApi, type RunningApi } from '../../../client/api/create-api';
 import { DEV_PRINCIPALS } from '../../../client/auth/dev-tokens';
+import { type RoleName } from '../../../client/auth/roles';
+import { type SigningKey } from '../../../shared/secrets';
 import { hashToken } from '../../../client/auth/token-hash';
 import { TokenStore } from '../../../client/auth/token-store';
 import { connectClient } from '../../../client/temporal-client';
 import { loadConfig } from '../../../shared/config';
 import { REPO_ROOT } from '../../../shared/paths';
 import { workflowTaskQueue } from '../../../shared/task-queues';
-import { TEST_DECISION_KEY } from '../../support/decisions';
+import { TEST_SIGNING_KEY } from '../../support/decisions';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
 
@@ -46,16 +48,32 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(name: string): Promise<ApiHarness> {
+export interface ApiHarnessOptions {
+  /** The routing file's text (default: the test probe route). */
+  routing?: string;
+  /** The policy file's text (default: config/policy.yaml). */
+  policy?: string;
+  /** Principals besides the dev ones, with their roles. */
+  principals?: Record<string, RoleName[]>;
+  /** The API's signing key (default: the test key). */
+  signingKey?: () => SigningKey;
+  /** The worker process's environment (e.g. another keyring). */
+  workerEnv?: NodeJS.ProcessEnv;
+}
+
+export async function startApiHarness(name: string, opts: ApiHarnessOptions = {}): Promise<ApiHarness> {
   const prefix = uniquePrefix(name);
   const dir = mkdtempSync(join(tmpdir(), 'rebound-api-'));
   const routingFile = join(dir, 'routing.yaml');
-  writeFileSync(routingFile, ROUTING);
-  const tokens = Object.fromEntries(Object.keys(DEV_PRINCIPALS).map((p) => [p, `${p}-${prefix}-token`]));
+  writeFileSync(routingFile, opts.routing ?? ROUTING);
+  const policyFile = join(dir, 'policy.yaml');
+  writeFileSync(policyFile, opts.policy ?? readFileSync(join(REPO_ROOT, 'config/policy.yaml'), 'utf8'));
+  const principals = { ...DEV_PRINCIPALS, ...opts.principals };
+  const tokens = Object.fromEntries(Object.keys(principals).map((p) => [p, `${p}-${prefix}-token`]));
   const store = TokenStore.fromDocument(
     {
       version: 1,
-      principals: Object.entries(DEV_PRINCIPALS).map(([p, roles]) => ({
+      principals: Object.entries(principals).map(([p, roles]) => ({
         name: p,
         tokenSha256: hashToken(tokens[p]),
         roles,
@@ -64,12 +82,16 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
     'test',
   );
   const config = loadConfig();
-  const worker = await startWorkerProcess(prefix);
+  const worker = await startWorkerProcess(prefix, opts.workerEnv);
   const api = await createApi({
     config,
     tokens: store,
-    files: { routingFile, schedulesFile: join(REPO_ROOT, 'config/schedules.yaml') },
-    decisionKey: TEST_DECISION_KEY,
+    files: {
+      routingFile,
+      schedulesFile: join(REPO_ROOT, 'config/schedules.yaml'),
+      policyFile,
+    },
+    signingKey: opts.signingKey ?? (() => TEST_SIGNING_KEY),
     taskQueuePrefix: prefix,
   });
   const url = await api.app.listen({ host: '127.0.0.1', port: 0 });
@@ -137,6 +159,7 @@ export function alertmanagerWebhook(
     alertname: string;
     status: 'firing' | 'resolved';
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
   }[],
 ): Record<string, unknown> {
   return {
@@ -154,7 +177,7 @@ export function alertmanagerWebhook(
     alerts: alerts.map((a) => ({
       status: a.status,
       labels: { alertname: a.alertname, ...a.labels },
-      annotations: { summary: `${a.alertname} ${a.fingerprint}` },
+      annotations: { summary: `${a.alertname} ${a.fingerprint}`, ...a.annotations },
       startsAt: '2026-01-01T00:00:00Z',
       endsAt: a.status === 'resolved' ? '2026-01-01T00:05:00Z' : '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus.test/graph',

@@ -4,7 +4,7 @@
 import { createPool } from '../../../workers/clients';
 import { loadConfig } from '../../../shared/config';
 import { approveUpdate, decisionSignal } from '../../../shared/workflow-interface';
-import { signDecision } from '../../support/decisions';
+import { FORGER_KEY, gateOf, signDecision } from '../../support/decisions';
 import { alertmanagerWebhook, pollUntil, startApiHarness, type ApiHarness } from './api-harness';
 
 let h: ApiHarness;
@@ -78,21 +78,19 @@ test('a forged approval is refused; an API-signed one by an allowed approver is 
   });
 
   const handle = h.client.workflow.getHandle(id);
-  const fields = { workflowId: id, approvalId: pending.id, principal: 'alice', decision: 'approve' as const };
+  expect(pending.id).toBeDefined();
+  const fields = { ...(await gateOf(handle)), principal: 'alice', decision: 'approve' as const };
   // A raw Temporal client with a key that is not the workers' key: the update validator refuses it.
   await expect(
     handle.executeUpdate(approveUpdate, {
-      args: [signDecision(fields, 'forged-key-0123456789abcdef0123456789')],
+      args: [signDecision(fields, FORGER_KEY)],
     }),
   ).rejects.toThrow();
   // Unsigned, and as the fire-and-forget signal: ignored and audited.
   await expect(
     handle.executeUpdate(approveUpdate, { args: [{ ...signDecision(fields), signature: '' }] }),
   ).rejects.toThrow();
-  await handle.signal(
-    decisionSignal,
-    signDecision({ ...fields, principal: 'bob' }, 'forged-key-0123456789abcdef0123456789'),
-  );
+  await handle.signal(decisionSignal, signDecision({ ...fields, principal: 'bob' }, FORGER_KEY));
   // Through the API, a principal without the approver role is refused before any signing.
   expect(
     (await h.call('operator', 'POST', path(id, '/approvals'), { decision: 'approve', comment: 'x' })).status,

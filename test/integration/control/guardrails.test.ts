@@ -52,8 +52,16 @@ test('concurrent budget claims grant exactly max; a retried claim returns the st
 test('the kill switch flag is scoped and read back', async () => {
   const g = createGuardrailActivities({ statePool: pool });
   const scope = uniquePrefix('flag');
-  expect(await g.readControlFlag(scope)).toEqual({ paused: false });
-  await setControlState(pool, scope, true, 'admin', 'test');
-  expect(await g.readControlFlag(scope)).toMatchObject({ paused: true, by: 'admin', reason: 'test' });
+  expect(await g.readControlFlag(scope)).toEqual({ paused: false, version: 0 });
+  expect(await setControlState(pool, scope, true, 'admin', 'test')).toBe(1);
+  expect(await g.readControlFlag(scope)).toMatchObject({
+    paused: true,
+    by: 'admin',
+    reason: 'test',
+    version: 1,
+  });
+  // Every change increments the version (pause/resume signals carry it; stale ones are ignored).
+  expect(await setControlState(pool, scope, false, 'admin')).toBe(2);
+  expect(await g.readControlFlag(scope)).toMatchObject({ paused: false, version: 2 });
   expect((await g.readControlFlag(`${scope}-other`)).paused).toBe(false);
 });

@@ -8,17 +8,65 @@ import { ApiMetrics } from '../../../client/api/metrics';
 import { buildApiServer } from '../../../client/api/server';
 import { runCli } from '../../../client/cli/main';
 import { ExitCode } from '../../../client/cli/exit-codes';
+import { type IncidentView } from '../../../shared/api/schemas';
 import { createFakeService, FakeServiceError, TEST_TOKENS, testTokenStore } from './fake-service';
 
 let app: FastifyInstance;
+let decided: unknown[] = [];
+
+const GATE = {
+  id: 'point-of-no-return#1',
+  step: 'point-of-no-return',
+  question: 'Purge org o-1 for good?',
+  choices: [],
+  allowedPrincipals: [],
+  allowedRoles: ['approver'],
+  quorum: 2,
+  votes: [{ principal: 'bob', decision: 'approve' as const, at: '2026-01-01T00:00:00Z' }],
+  deadline: '2026-01-02T00:00:00Z',
+  onTimeout: 'restore the org',
+  digest: 'ab'.repeat(32),
+  plan: [{ step: 'hard-delete', action: 'delete 5 memberships', destructive: true }],
+};
+function viewOf(id: string, pending: boolean): IncidentView {
+  const status = {
+    workflowId: id,
+    playbook: 'org-deletion',
+    resource: 'org:o-1',
+    initiator: 'operator',
+    dryRun: false,
+    phase: 'awaiting-approval' as const,
+    paused: false,
+    alertResolved: false,
+    steps: [],
+    decisions: [],
+    compensations: [],
+    startedAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+    ...(pending ? { pendingApproval: GATE } : {}),
+  };
+  return {
+    incidentId: id,
+    running: true,
+    executionStatus: 'RUNNING',
+    alerts: [],
+    repeats: 0,
+    runs: [],
+    incident: status,
+  };
+}
 let url: string;
 let out = '';
 let err = '';
 
 beforeAll(async () => {
   const { service } = createFakeService({
-    decide: (id) =>
-      id === 'pending'
+    get: (id) =>
+      id === 'missing'
+        ? Promise.reject(new FakeServiceError('not-found', `no incident ${id}`))
+        : Promise.resolve(viewOf(id, id === 'pending')),
+    decide: (id, d) =>
+      (decided.push(d), id === 'pending')
         ? Promise.resolve({ approvalId: 'a1', accepted: true as const, votes: 1, quorum: 2, settled: false })
         : Promise.reject(new FakeServiceError('conflict', 'nothing is pending')),
   });
@@ -39,6 +87,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 beforeEach(() => {
+  decided = [];
   out = '';
   err = '';
   process.exitCode = undefined;
@@ -75,6 +124,11 @@ test('trigger prints JSON and exits 0, as operator by default', async () => {
 test('approve as alice from the dev tokens file; nothing pending exits 3', async () => {
   expect(await cli('approve', 'pending', '--as', 'alice', '-m', 'ok')).toBe(ExitCode.Ok);
   expect(out).toContain('approved a1: 1/2 vote(s), waiting for more approvers');
+  // It showed the gate (question, plan, votes) and then named that gate and its digest.
+  expect(err).toContain('question: Purge org o-1 for good?');
+  expect(err).toContain('hard-delete: delete 5 memberships [destructive]');
+  expect(err).toContain('votes so far: bob approve');
+  expect(decided.at(-1)).toMatchObject({ approvalId: GATE.id, digest: GATE.digest, decision: 'approve' });
   expect(await cli('approve', 'other')).toBe(ExitCode.NotFoundOrConflict);
   expect(err).toContain('409 nothing is pending');
 });

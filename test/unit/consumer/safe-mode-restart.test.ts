@@ -5,7 +5,7 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowTaskQueue } from '../../../shared/task-queues';
 import { statusQuery, type PendingApproval, type PlaybookResult } from '../../../shared/workflow-interface';
-import { signDecision } from '../../support/decisions';
+import { gateOf, signDecision } from '../../support/decisions';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
 import { fakeConsumerGroup } from './fake-consumer-group';
@@ -116,27 +116,24 @@ test('a human choosing quarantine-next quarantines the next failing message and 
       if (!pending) await new Promise((r) => setTimeout(r, 100));
     }
     if (!pending) throw new Error('no approval was requested');
-    const approvalId = pending.id;
     expect(pending.choices).toEqual(['retry-safe-mode', 'quarantine-next', 'keep-stopped']);
     // The initiator may not decide; an approver may.
     await expect(
       handle.executeUpdate('approve', {
         args: [
           signDecision({
-            workflowId: handle.workflowId,
-            approvalId,
+            ...(await gateOf(handle)),
             principal: 'tester',
             decision: 'approve',
             choice: 'quarantine-next',
           }),
         ],
       }),
-    ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^initiator:/) as unknown } });
+    ).rejects.toMatchObject({ cause: { type: 'SelfApproval' } });
     await handle.executeUpdate('approve', {
       args: [
         signDecision({
-          workflowId: handle.workflowId,
-          approvalId,
+          ...(await gateOf(handle)),
           principal: 'alice',
           decision: 'approve',
           choice: 'quarantine-next',

@@ -9,7 +9,7 @@ import {
   type PlaybookResult,
   type PlaybookStatus,
 } from '../../../shared/workflow-interface';
-import { signDecision } from '../../support/decisions';
+import { gateOf, signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 import { incidentInput, newFakes, startIncidentWorkers, type Fakes } from './incident-harness';
 
@@ -59,13 +59,13 @@ async function until(
   }
   throw new Error('condition not reached');
 }
-/** The validator's refusal message carried by a rejected update. */
+/** The validator's refusal type carried by a rejected update. */
 async function refusal(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (err) {
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return (err as WorkflowUpdateFailedError).cause?.message ?? '';
+    return ((err as WorkflowUpdateFailedError).cause as { type?: string } | undefined)?.type ?? '';
   }
   throw new Error('the update was accepted');
 }
@@ -133,31 +133,32 @@ test('security incidents fail closed: approval is required; a forged decision is
     classification: { ...base.classification, category: 'security' as const },
     approvalPolicy: { ...base.approvalPolicy, required: false },
   };
-  await withIncident(fakes, { route }, async (h, id) => {
+  await withIncident(fakes, { route }, async (h) => {
     const s = await until(h, (st) => st.pendingApproval !== undefined);
-    const approvalId = s.pendingApproval!.id;
+    expect(s.pendingApproval!.id).toBeDefined();
+    const gate = await gateOf(h);
     const forged = {
-      ...signDecision({ workflowId: id, approvalId, principal: 'mallory', decision: 'approve' }),
+      ...signDecision({ ...gate, principal: 'mallory', decision: 'approve' }),
     };
     forged.signature = '0'.repeat(64);
-    expect(await refusal(h.executeUpdate(approveUpdate, { args: [forged] }))).toMatch(/^bad-signature/);
+    expect(await refusal(h.executeUpdate(approveUpdate, { args: [forged] }))).toBe(
+      'DecisionSignatureInvalid',
+    );
     const byInitiator = signDecision({
-      workflowId: id,
-      approvalId,
+      ...gate,
       principal: 'alertmanager',
       decision: 'approve',
     });
-    expect(await refusal(h.executeUpdate(approveUpdate, { args: [byInitiator] }))).toMatch(/^initiator/);
+    expect(await refusal(h.executeUpdate(approveUpdate, { args: [byInitiator] }))).toBe('SelfApproval');
     const outsider = signDecision({
-      workflowId: id,
-      approvalId,
+      ...gate,
       principal: 'eve',
       roles: ['incidents:read'],
       decision: 'approve',
     });
-    expect(await refusal(h.executeUpdate(approveUpdate, { args: [outsider] }))).toMatch(/^forbidden/);
+    expect(await refusal(h.executeUpdate(approveUpdate, { args: [outsider] }))).toBe('DecisionForbidden');
     const reply = await h.executeUpdate(approveUpdate, {
-      args: [signDecision({ workflowId: id, approvalId, principal: 'alice', decision: 'approve' })],
+      args: [signDecision({ ...gate, principal: 'alice', decision: 'approve' })],
     });
     expect(reply.settled).toBe(true);
     const result = (await h.result()) as PlaybookResult;

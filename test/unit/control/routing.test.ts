@@ -6,6 +6,8 @@ import { ConfigFileError, parseYamlText } from '../../../shared/routing/load-yam
 import { RoutingTable } from '../../../shared/routing/routing-table';
 import { routingFileSchema } from '../../../shared/routing/schema';
 import { schedulesFileSchema } from '../../../shared/schedules/schema';
+import { SafetyPolicy } from '../../../shared/policy/safety-policy';
+import { policyFileSchema } from '../../../shared/policy/schema';
 
 const table = RoutingTable.load(join(__dirname, '../../../config/routing.yaml'));
 const alert = (labels: Record<string, string>, fingerprint = 'abc123') => ({
@@ -73,26 +75,42 @@ test('unroutable alerts and alerts missing a resource label fall back to the fin
 });
 
 test('classification: the alert severity label overrides the rule; security fails closed whatever the policy says', () => {
-  const t = new RoutingTable(
-    routingFileSchema.parse({
-      routes: [
-        {
-          name: 'r',
-          match: { alertname: 'A' },
-          playbook: 'health-probe',
-          resource: 'stack:{{labels.s}}',
-          classification: { category: 'transient' },
-          approvalPolicy: { required: false, quorum: 2 },
-        },
-      ],
+  // A policy that waives approval for the probe; the routing rule tightens the quorum.
+  const policy = new SafetyPolicy(
+    policyFileSchema.parse({
+      version: 't',
+      playbooks: { 'health-probe': { approval: { required: false } } },
     }),
+    't',
   );
+  const rule = {
+    name: 'r',
+    match: { alertname: 'A' },
+    playbook: 'health-probe',
+    resource: 'stack:{{labels.s}}',
+    classification: { category: 'transient' },
+    approvalPolicy: { quorum: 2 },
+  };
+  const t = new RoutingTable(routingFileSchema.parse({ routes: [rule] }), policy);
   const plain = t.route(alert({ alertname: 'A', s: 'x', severity: 'page' }));
   expect(plain.route.classification.severity).toBe('CRITICAL');
   expect(plain.route.approvalPolicy).toMatchObject({ required: false, quorum: 2 });
+  expect(plain.route.policyVersion).toBe('t');
   const security = t.route(alert({ alertname: 'A', s: 'x', category: 'security' }));
   expect(security.route.classification.category).toBe('security');
   expect(security.route.approvalPolicy).toMatchObject({ required: true, quorum: 2 });
+  // A routing rule may not waive what the policy requires: the table refuses to load.
+  expect(
+    () =>
+      new RoutingTable(
+        routingFileSchema.parse({ routes: [{ ...rule, approvalPolicy: { required: false } }] }),
+      ),
+  ).toThrow(
+    expect.objectContaining({
+      type: 'PolicyViolation',
+      details: expect.objectContaining({ setting: 'approval.required' }),
+    }),
+  );
 });
 
 test('an invalid routing file fails naming the file and the line', () => {

@@ -2,13 +2,14 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../../../workers/workflow-bundle';
-import { TEST_DECISION_KEY } from '../../support/decisions';
+import { createDecisionVerificationActivities } from '../../../activities/control/decision-verification';
+import { TEST_KEYRING } from '../../support/decisions';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { uniquePrefix } from '../../support/temporal-env';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function kitBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflows(TEST_DECISION_KEY, require.resolve('../../workflows/kit-workflows'));
+  bundle ??= bundleWorkflows(TEST_KEYRING, require.resolve('../../workflows/kit-workflows'));
   return bundle;
 }
 
@@ -17,6 +18,8 @@ export interface Harness {
   calls: string[];
   audits: string[];
   notifications: string[];
+  /** The kill switch's stored state the runs read (readControlFlag). */
+  control: { paused: boolean; version: number };
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 
@@ -30,6 +33,7 @@ export async function harness(
   const audits: string[] = [];
   const notifications: string[] = [];
   const failed: Record<string, number> = {};
+  const control = { paused: false, version: 0 };
   const { ApplicationFailure } = await import('@temporalio/common');
   const workers = await createFakeWorkers(
     env,
@@ -40,6 +44,8 @@ export async function harness(
           audits.push(e.entryKey);
           return Promise.resolve({ written: true });
         },
+        readControlFlag: () => Promise.resolve({ ...control }),
+        ...createDecisionVerificationActivities({ keyring: TEST_KEYRING }),
         notify: (n: { message: string }) => {
           notifications.push(n.message);
           return Promise.resolve({ sent: true });
@@ -66,6 +72,7 @@ export async function harness(
     calls,
     audits,
     notifications,
+    control,
     run: (fn) => workers.run(fn),
   };
 }

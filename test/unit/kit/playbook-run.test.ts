@@ -14,7 +14,7 @@ import {
   type PlaybookStatus,
 } from '../../../shared/workflow-interface';
 import { decisionRefusal } from '../../../client/decision-refusal';
-import { signDecision } from '../../support/decisions';
+import { FORGER_KEY, gateOf, signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 import { context } from '../../workflows/kit-workflows';
 import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
@@ -28,12 +28,12 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function expectRefused(p: Promise<unknown>, code: string): Promise<void> {
+async function expectRefused(p: Promise<unknown>, type: string): Promise<void> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(decisionRefusal(err)?.code).toBe(code);
+  expect(decisionRefusal(err)?.type).toBe(type);
 }
 
 async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
@@ -134,7 +134,7 @@ describe('approvals', () => {
       timeout: '1h',
       required: true,
     };
-    const { h, workflowId, start } = await startApproval({ approvalPolicy: policy });
+    const { h, start } = await startApproval({ approvalPolicy: policy });
     await h.run(async () => {
       const handle = await start();
       const pending = await waitFor(
@@ -142,26 +142,32 @@ describe('approvals', () => {
         (s: PlaybookStatus) => !!s.pendingApproval,
       );
       const approvalId = pending.pendingApproval!.id;
-      const base = { workflowId, approvalId, decision: 'approve' as const };
+      const base = { ...(await gateOf(handle)), decision: 'approve' as const };
 
       const forged = { ...signDecision({ ...base, principal: 'alice' }), signature: '0'.repeat(64) };
-      await expectRefused(handle.executeUpdate(approveUpdate, { args: [forged] }), 'bad-signature');
-      const otherKey = signDecision(
-        { ...base, principal: 'alice' },
-        'some-other-key-that-is-long-enough-000',
+      await expectRefused(
+        handle.executeUpdate(approveUpdate, { args: [forged] }),
+        'DecisionSignatureInvalid',
       );
-      await expectRefused(handle.executeUpdate(approveUpdate, { args: [otherKey] }), 'bad-signature');
+      const otherKey = signDecision({ ...base, principal: 'alice' }, FORGER_KEY);
+      await expectRefused(
+        handle.executeUpdate(approveUpdate, { args: [otherKey] }),
+        'DecisionSignatureInvalid',
+      );
       const wrongKind = signDecision({ ...base, principal: 'alice', decision: 'reject' });
-      await expectRefused(handle.executeUpdate(approveUpdate, { args: [wrongKind] }), 'bad-signature');
+      await expectRefused(
+        handle.executeUpdate(approveUpdate, { args: [wrongKind] }),
+        'DecisionSignatureInvalid',
+      );
       await expectRefused(
         handle.executeUpdate(approveUpdate, { args: [signDecision({ ...base, principal: 'carol' })] }),
-        'initiator',
+        'SelfApproval',
       );
       await expectRefused(
         handle.executeUpdate(approveUpdate, {
           args: [signDecision({ ...base, principal: 'mallory', roles: ['incidents:read'] })],
         }),
-        'forbidden',
+        'DecisionForbidden',
       );
 
       const first = await handle.executeUpdate(approveUpdate, {
@@ -170,7 +176,7 @@ describe('approvals', () => {
       expect(first).toMatchObject({ votes: 1, quorum: 2, settled: false });
       await expectRefused(
         handle.executeUpdate(approveUpdate, { args: [signDecision({ ...base, principal: 'alice' })] }),
-        'duplicate-vote',
+        'DuplicateVote',
       );
       const second = await handle.executeUpdate(approveUpdate, {
         args: [signDecision({ ...base, principal: 'bob' })],
@@ -195,19 +201,20 @@ describe('approvals', () => {
   }, 60_000);
 
   test('a rejection is a veto; an invalid choice is refused', async () => {
-    const { h, workflowId, start } = await startApproval({}, ['retry', 'keep-stopped']);
+    const { h, start } = await startApproval({}, ['retry', 'keep-stopped']);
     await h.run(async () => {
       const handle = await start();
       const s = await waitFor(
         () => handle.query(statusQuery),
         (x: PlaybookStatus) => !!x.pendingApproval,
       );
-      const base = { workflowId, approvalId: s.pendingApproval!.id };
+      expect(s.pendingApproval).toBeDefined();
+      const base = await gateOf(handle);
       await expectRefused(
         handle.executeUpdate(approveUpdate, {
           args: [signDecision({ ...base, principal: 'alice', decision: 'approve', choice: 'nuke' })],
         }),
-        'invalid-choice',
+        'InvalidChoice',
       );
       await handle.executeUpdate(rejectUpdate, {
         args: [signDecision({ ...base, principal: 'bob', decision: 'reject', comment: 'not now' })],
@@ -219,14 +226,15 @@ describe('approvals', () => {
   }, 60_000);
 
   test('the decision signal is verified the same way; refusals are audited, not applied', async () => {
-    const { h, workflowId, start } = await startApproval();
+    const { h, start } = await startApproval();
     await h.run(async () => {
       const handle = await start();
       const s = await waitFor(
         () => handle.query(statusQuery),
         (x: PlaybookStatus) => !!x.pendingApproval,
       );
-      const base = { workflowId, approvalId: s.pendingApproval!.id, decision: 'approve' as const };
+      expect(s.pendingApproval).toBeDefined();
+      const base = { ...(await gateOf(handle)), decision: 'approve' as const };
       await handle.signal(decisionSignal, {
         ...signDecision({ ...base, principal: 'alice' }),
         signature: 'f'.repeat(64),
@@ -279,16 +287,11 @@ async function startAtGate(h: Harness, name: string) {
     () => handle.query(statusQuery),
     (x: PlaybookStatus) => !!x.pendingApproval,
   );
+  expect(s.pendingApproval).toBeDefined();
+  const gate = await gateOf(handle);
   const approve = () =>
     handle.executeUpdate(approveUpdate, {
-      args: [
-        signDecision({
-          workflowId,
-          approvalId: s.pendingApproval!.id,
-          principal: 'alice',
-          decision: 'approve',
-        }),
-      ],
+      args: [signDecision({ ...gate, principal: 'alice', decision: 'approve' })],
     });
   return { handle, approve };
 }

@@ -1,0 +1,190 @@
+// On the time-skipping server: the kill switch holds a failing, retrying mutating step at its next
+// attempt and lets it go on after resume; stale pause signals never undo a newer resume; a resume
+// that never reached the run is found by re-reading the stored state. And a 2-of-3 quorum settles
+// on two approvals, is vetoed by one rejection, and times out with the votes it had.
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { type ApprovalPolicy } from '../../../shared/playbook';
+import { workflowTaskQueue } from '../../../shared/task-queues';
+import {
+  approveUpdate,
+  pauseSignal,
+  rejectUpdate,
+  resumeSignal,
+  statusQuery,
+  type PlaybookStatus,
+} from '../../../shared/workflow-interface';
+import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
+import { gateOf, signDecision } from '../../support/decisions';
+import { createTimeSkippingEnv } from '../../support/temporal-env';
+import { context } from '../../workflows/kit-workflows';
+import { harness, type Harness } from './kit-harness';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+}, 60_000);
+afterAll(async () => {
+  await env?.teardown();
+});
+
+async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const v = await fn();
+      if (ok(v)) return v;
+    } catch {
+      // not ready yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not reached');
+}
+
+const attemptsOf = (h: Harness, name: string) => h.calls.filter((c) => c === name).length;
+
+function startSteps(h: Harness, name: string, failures: string[], maxAttempts = 6) {
+  return env.client.workflow.start('kitStepsWorkflow', {
+    taskQueue: workflowTaskQueue(h.prefix),
+    workflowId: `${h.prefix}-${name}`,
+    args: [context(), failures, maxAttempts],
+  });
+}
+
+describe('kill switch', () => {
+  test('a failing, retrying step is held at its next attempt while paused and continues after resume', async () => {
+    const h = await harness(env, { b: 3 });
+    await h.run(async () => {
+      const handle = await startSteps(h, 'retrying', ['a', 'b']);
+      // b failed once and waits to retry; the kill switch goes on (version 1).
+      await waitFor(
+        () => handle.query(statusQuery),
+        (s: PlaybookStatus) => s.steps[1]?.attempts === 1 && s.steps[1].lastError !== undefined,
+      );
+      h.control.paused = true;
+      h.control.version = 1;
+      await handle.signal(pauseSignal, { by: 'admin', reason: 'storm', version: 1 });
+      const held = await waitFor(
+        () => handle.query(statusQuery),
+        (s: PlaybookStatus) => s.phase === 'paused',
+      );
+      const attemptsWhenHeld = attemptsOf(h, 'b');
+      expect(held.steps[1]).toMatchObject({ name: 'b', state: 'running' });
+      // Time passes (the client waits on nothing): no further attempt is made while paused.
+      await env.sleep('10m');
+      expect(attemptsOf(h, 'b')).toBe(attemptsWhenHeld);
+      expect((await handle.query(statusQuery)).phase).toBe('paused');
+      h.control.paused = false;
+      h.control.version = 2;
+      await handle.signal(resumeSignal, { by: 'admin', version: 2 });
+      const status = (await handle.result()) as PlaybookStatus;
+      expect(status.steps.map((s) => [s.name, s.state, s.attempts])).toEqual([
+        ['a', 'succeeded', 1],
+        ['b', 'succeeded', 4],
+      ]);
+      expect(status.paused).toBe(false);
+      expect(h.audits).toEqual(expect.arrayContaining(['pause:1', 'resume:2']));
+    });
+  }, 60_000);
+
+  test('a stale pause (older version) after a resume is ignored; a lost resume is found by re-reading', async () => {
+    const h = await harness(env, { b: 1 });
+    await h.run(async () => {
+      const handle = await startSteps(h, 'versions', ['a', 'b']);
+      await waitFor(
+        () => handle.query(statusQuery),
+        (s: PlaybookStatus) => s.steps[1]?.attempts === 1,
+      );
+      // Resume v4 arrives before the pause v3 it supersedes: the run is not paused.
+      await handle.signal(resumeSignal, { by: 'admin', version: 4 });
+      await handle.signal(pauseSignal, { by: 'admin', version: 3 });
+      const s1 = await handle.query(statusQuery);
+      expect([s1.paused, s1.controlVersion]).toEqual([false, 4]);
+      // Paused at v5; the resume (v6) is stored but its broadcast never reaches the run.
+      h.control.paused = true;
+      h.control.version = 5;
+      await handle.signal(pauseSignal, { by: 'admin', version: 5 });
+      await waitFor(
+        () => handle.query(statusQuery),
+        (s: PlaybookStatus) => s.phase === 'paused',
+      );
+      h.control.paused = false;
+      h.control.version = 6;
+      // Waiting on the result lets the server skip to the run's next re-read of the stored state.
+      const status = (await handle.result()) as PlaybookStatus;
+      expect(status.steps.map((s) => [s.name, s.state])).toEqual([
+        ['a', 'succeeded'],
+        ['b', 'succeeded'],
+      ]);
+      expect(status.controlVersion).toBe(6);
+    });
+  }, 60_000);
+});
+
+describe('quorum 2 of 3 (alice, bob, dave)', () => {
+  const policy: ApprovalPolicy = {
+    allowedPrincipals: ['alice', 'bob', 'dave'],
+    allowedRoles: [],
+    quorum: 2,
+    timeout: '2h',
+    required: true,
+  };
+  async function atGate(h: Harness, name: string) {
+    const handle = await env.client.workflow.start('kitApprovalWorkflow', {
+      taskQueue: workflowTaskQueue(h.prefix),
+      workflowId: `${h.prefix}-${name}`,
+      args: [context({ approvalPolicy: policy }), []],
+    });
+    await waitFor(
+      () => handle.query(statusQuery),
+      (s: PlaybookStatus) => !!s.pendingApproval,
+    );
+    const gate = await gateOf(handle);
+    const vote = (principal: string, decision: 'approve' | 'reject') =>
+      handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
+        args: [signDecision({ ...gate, principal, roles: [], decision })],
+      });
+    return { handle, vote };
+  }
+  type Result = { outcome: ApprovalOutcome; status: PlaybookStatus };
+
+  test('two approvals settle it; the third approver is not needed', async () => {
+    const h = await harness(env);
+    await h.run(async () => {
+      const { handle, vote } = await atGate(h, 'q-approve');
+      expect(await vote('alice', 'approve')).toMatchObject({ votes: 1, quorum: 2, settled: false });
+      expect(await vote('dave', 'approve')).toMatchObject({ votes: 2, settled: true });
+      const { outcome } = (await handle.result()) as Result;
+      expect(outcome.outcome).toBe('approved');
+      expect(outcome.votes.map((v) => v.principal)).toEqual(['alice', 'dave']);
+    });
+  }, 60_000);
+
+  test('one rejection after an approval vetoes it', async () => {
+    const h = await harness(env);
+    await h.run(async () => {
+      const { handle, vote } = await atGate(h, 'q-reject');
+      await vote('alice', 'approve');
+      expect(await vote('bob', 'reject')).toMatchObject({ settled: true });
+      const { outcome, status } = (await handle.result()) as Result;
+      expect(outcome.outcome).toBe('rejected');
+      expect(status.decisions[0]).toMatchObject({ outcome: 'rejected' });
+      expect(status.decisions[0].votes.map((v) => [v.principal, v.decision])).toEqual([
+        ['alice', 'approve'],
+        ['bob', 'reject'],
+      ]);
+    });
+  }, 60_000);
+
+  test('one approval and then silence: it times out at the deadline with the vote it had', async () => {
+    const h = await harness(env);
+    await h.run(async () => {
+      const { handle, vote } = await atGate(h, 'q-timeout');
+      await vote('bob', 'approve');
+      const { outcome, status } = (await handle.result()) as Result;
+      expect(outcome.outcome).toBe('timed-out');
+      expect(outcome.votes.map((v) => v.principal)).toEqual(['bob']);
+      expect(status.pendingApproval).toBeUndefined();
+      expect(h.notifications[0]).toMatch(/No decision on .*safe default/);
+    });
+  }, 60_000);
+});
