@@ -153,6 +153,8 @@ export const pauseSignal = defineSignal<[{ by: string; reason?: string }]>('paus
 export const resumeSignal = defineSignal<[{ by: string }]>('resume');
 /** The alert behind the incident resolved: skip destructive steps not yet started. */
 export const alertResolvedSignal = defineSignal<[{ at: string }]>('alertResolved');
+/** An alert of the incident fired again after a resolution: destructive steps run again. */
+export const alertFiringSignal = defineSignal<[{ at: string }]>('alertFiring');
 
 /** The canonical text the API signs and workflows verify. */
 export function decisionSigningPayload(d: Omit<SignedDecision, 'signature'>): string {

@@ -6,6 +6,7 @@ import { type Pool } from 'pg';
 import { createAuditActivities } from '../activities/audit';
 import { createConsumerControlActivities } from '../activities/consumer/control';
 import { createGuardrailActivities } from '../activities/control/guardrails';
+import { createLifecycleActivities } from '../activities/lifecycle/lifecycle-activities';
 import {
   createKafkaProbeActivities,
   createPostgresProbeActivities,
@@ -28,7 +29,11 @@ export interface WorkerDeps {
 
 export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
   return {
-    control: { ...createAuditActivities(deps), ...createGuardrailActivities(deps) },
+    control: {
+      ...createAuditActivities(deps),
+      ...createGuardrailActivities(deps),
+      ...createLifecycleActivities(deps),
+    },
     postgres: { ...createPostgresProbeActivities(deps), ...createOrgDeletionPostgresActivities(deps) },
     redis: {
       ...createRedisProbeActivities(deps),

@@ -62,6 +62,7 @@ export async function createApi(opts: CreateApiOptions): Promise<RunningApi> {
     tokens: opts.tokens,
     metrics: new ApiMetrics(service),
     logger: opts.logger,
+    bodyLimit: opts.config.api.bodyLimit,
   });
   return {
     app,

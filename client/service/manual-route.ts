@@ -4,6 +4,7 @@
 // starts.
 import { incidentIdFor, type RouteDecision } from '../../shared/incident';
 import { playbookDefinition } from '../../shared/playbooks';
+import { parseResource, resourceProblem } from '../../shared/resource';
 import { type RoutingTable } from '../../shared/routing/routing-table';
 import { ServiceError } from './types';
 
@@ -13,6 +14,16 @@ export function manualRoute(
 ): { incidentKey: string; incidentId: string; route: RouteDecision } {
   const def = playbookDefinition(req.playbook);
   if (!def) throw new ServiceError('invalid', `playbook ${req.playbook} is not implemented yet`);
+  // The kind is the one the playbook declares (DESIGN.md resource grammar).
+  const problem = resourceProblem(req.resource);
+  if (problem) throw new ServiceError('invalid', problem);
+  const { kind } = parseResource(req.resource);
+  if (kind !== def.resourceKind) {
+    throw new ServiceError(
+      'invalid',
+      `playbook ${req.playbook} acts on ${def.resourceKind}:<id> resources, not ${kind}:<id>`,
+    );
+  }
   const parsed = def.paramsSchema.safeParse(req.params);
   if (!parsed.success) {
     throw new ServiceError('invalid', `invalid parameters for ${req.playbook}`, parsed.error.issues);
@@ -33,6 +44,7 @@ export function manualRoute(
       params: parsed.data as Record<string, unknown>,
       classification,
       approvalPolicy: routing.policyFor(rule, classification.category),
+      cooldown: rule?.cooldown ?? routing.file.guardrails.cooldown,
     },
   };
 }

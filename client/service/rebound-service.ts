@@ -23,7 +23,7 @@ import {
 import { type ReboundConfig } from '../../shared/config';
 import {
   INCIDENT_WORKFLOW_TYPE,
-  alertFiredSignal,
+  alertNoticeSignal,
   incidentDetailsQuery,
   triggeredSignal,
   type IncidentInput,
@@ -39,7 +39,6 @@ import {
 } from '../../shared/search-attributes';
 import { workflowTaskQueue } from '../../shared/task-queues';
 import {
-  alertResolvedSignal,
   approveUpdate,
   decisionSigningPayload,
   rejectUpdate,
@@ -48,6 +47,7 @@ import {
   type PlaybookStatus,
 } from '../../shared/workflow-interface';
 import { renderIncidentReport, type AuditRow } from '../report/incident-report';
+import { ingestAlertmanager, isPermanentTemporalError } from './alert-intake';
 import { broadcastControl, readControlState, setControlState } from './kill-switch';
 import { manualRoute } from './manual-route';
 import { signalWithStart } from './signal-with-start';
@@ -71,43 +71,24 @@ export class ReboundService {
     return workflowTaskQueue(this.deps.taskQueuePrefix);
   }
 
-  async ingestAlertmanager(payload: AlertmanagerWebhook, principal: Principal): Promise<IntakeResult> {
-    const receivedAt = new Date().toISOString();
-    // Alerts of one delivery are independent faults: process them concurrently.
-    const incidents = await Promise.all(
-      payload.alerts.map(async (a) => {
-        const { incidentId, route } = this.deps.routing.route(a);
-        const alert: IncidentAlert = {
-          fingerprint: a.fingerprint,
-          alertname: a.labels.alertname ?? '',
-          status: a.status,
-          labels: a.labels,
-          annotations: a.annotations,
-          startsAt: a.startsAt,
-          receivedAt,
-        };
-        if (a.status === 'resolved') {
-          const delivered = await this.signalResolved(incidentId, a.endsAt ?? receivedAt);
-          return {
-            fingerprint: a.fingerprint,
-            incidentId,
-            action: delivered ? ('resolved' as const) : ('ignored' as const),
-          };
-        }
-        const started = await this.startOrAttach(incidentId, route, alert, {
-          source: 'alertmanager',
-          initiator: principal.name,
-          reason: `${alert.alertname}: ${a.annotations.summary ?? a.annotations.description ?? 'alert fired'}`,
-          dryRun: false,
-        });
-        return {
-          fingerprint: a.fingerprint,
-          incidentId,
-          action: started ? ('started' as const) : ('attached' as const),
-        };
-      }),
+  /** The Alertmanager webhook: one result per alert (client/service/alert-intake.ts, issue 10). */
+  ingestAlertmanager(payload: AlertmanagerWebhook, principal: Principal): Promise<IntakeResult> {
+    return ingestAlertmanager(
+      {
+        client: this.deps.client,
+        statePool: this.deps.statePool,
+        routing: this.deps.routing,
+        scope: this.deps.taskQueuePrefix,
+        startOrAttach: (incidentId, route, alert) =>
+          this.startOrAttach(incidentId, route, alert, {
+            source: 'alertmanager',
+            initiator: principal.name,
+            reason: `${alert.alertname || alert.fingerprint}: ${alert.annotations.summary ?? alert.annotations.description ?? 'alert fired'}`,
+            dryRun: false,
+          }),
+      },
+      payload,
     );
-    return { incidents };
   }
 
   async trigger(
@@ -115,7 +96,7 @@ export class ReboundService {
     principal: Principal,
   ): Promise<{ incidentId: string; action: 'started' | 'attached' }> {
     const { incidentId, route } = manualRoute(this.deps.routing, req);
-    const started = await this.startOrAttach(incidentId, route, undefined, {
+    const { started } = await this.startOrAttach(incidentId, route, undefined, {
       source: 'manual',
       initiator: principal.name,
       reason: req.reason,
@@ -329,13 +310,13 @@ export class ReboundService {
     }
   }
 
-  /** signalWithStart on the incident key: returns true when this call started the incident. */
+  /** signalWithStart on the incident key: the run id, and whether this call started the incident. */
   private async startOrAttach(
     incidentId: string,
     route: RouteDecision,
     alert: IncidentAlert | undefined,
     base: Pick<IncidentInput, 'source' | 'initiator' | 'reason' | 'dryRun'>,
-  ): Promise<boolean> {
+  ): Promise<{ runId: string; started: boolean }> {
     const input: IncidentInput = {
       incidentId,
       ...base,
@@ -344,14 +325,15 @@ export class ReboundService {
       budget: this.deps.routing.budget,
       needsHumanTimeout: this.deps.routing.file.guardrails.needsHumanTimeout,
       maxRuns: this.deps.routing.file.guardrails.maxRunsPerIncident,
+      recurrence: this.deps.routing.recurrence,
     };
     try {
-      const { started } = await signalWithStart(this.deps.client, {
+      return await signalWithStart(this.deps.client, {
         workflowId: incidentId,
         workflowType: INCIDENT_WORKFLOW_TYPE,
         taskQueue: this.taskQueue,
         args: [input],
-        signal: alert ? alertFiredSignal.name : triggeredSignal.name,
+        signal: alert ? alertNoticeSignal.name : triggeredSignal.name,
         signalArgs: alert ? [alert] : [{ by: base.initiator, reason: base.reason }],
         searchAttributes: [
           { key: PlaybookAttr, value: route.playbook ?? 'none' },
@@ -360,20 +342,13 @@ export class ReboundService {
           { key: IncidentKeyAttr, value: incidentId },
         ],
       });
-      return started;
     } catch (err) {
-      throw new ServiceError('unavailable', `could not record the incident: ${(err as Error).message}`);
-    }
-  }
-
-  /** Tells a running incident its alert resolved; false when no incident is running for it. */
-  private async signalResolved(incidentId: string, at: string): Promise<boolean> {
-    try {
-      await this.deps.client.workflow.getHandle(incidentId).signal(alertResolvedSignal, { at });
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw new ServiceError('unavailable', `could not signal ${incidentId}: ${(err as Error).message}`);
+      // A permanent refusal (INVALID_ARGUMENT, …) keeps its cause: the intake answers `rejected`.
+      const code = isPermanentTemporalError(err) ? 'invalid' : 'unavailable';
+      throw Object.assign(
+        new ServiceError(code, `could not record the incident: ${(err as Error).message}`),
+        { cause: err },
+      );
     }
   }
 

@@ -2,8 +2,9 @@
 // incident workflow acts on. Pure functions over the parsed routing file, so the API, the CLI
 // and the tests all route the same way.
 import { type AlertmanagerAlert, type Classification, type Severity } from '../api/schemas';
-import { incidentIdFor, type BudgetPolicy, type RouteDecision } from '../incident';
-import { approvalPolicySchema, resourceSchema, type ApprovalPolicy } from '../playbook';
+import { incidentIdFor, type BudgetPolicy, type RecurrencePolicy, type RouteDecision } from '../incident';
+import { approvalPolicySchema, type ApprovalPolicy } from '../playbook';
+import { resourceFromLabel, resourceProblem } from '../resource';
 import { playbookDefinition } from '../playbooks';
 import { loadYamlFile } from './load-yaml';
 import { routingFileSchema, type RouteRule, type RoutingFile } from './schema';
@@ -61,6 +62,11 @@ export class RoutingTable {
     return this.file.guardrails.budget;
   }
 
+  /** A fault that comes back this many times within the window goes to a human (issue 10). */
+  get recurrence(): RecurrencePolicy {
+    return this.file.guardrails.recurrence;
+  }
+
   policyFor(rule: RouteRule | undefined, category: Classification['category']): ApprovalPolicy {
     const policy = approvalPolicySchema.parse({
       ...this.file.defaults.approvalPolicy,
@@ -104,30 +110,40 @@ export class RoutingTable {
         classification,
         approvalPolicy: this.policyFor(rule, classification.category),
         reason,
+        cooldown: rule?.cooldown ?? this.file.guardrails.cooldown,
       },
     });
     if (!rule) return byFingerprint(`no routing rule matches alertname=${alert.labels.alertname ?? '?'}`);
 
-    let resource: string;
+    let filled: string;
     let params: Record<string, unknown>;
     try {
-      resource = fill(rule.resource, alert);
+      filled = fill(rule.resource, alert);
       params = fillDeep(rule.params, alert) as Record<string, unknown>;
     } catch (err) {
       if (err instanceof MissingLabel) return byFingerprint(`rule ${rule.name}: ${err.message}`);
       throw err;
     }
-    if (!resourceSchema.safeParse(resource).success) {
-      return byFingerprint(`rule ${rule.name}: resource ${JSON.stringify(resource)} is not <kind>:<id>`);
+    // Over-long label values are shortened by a digest (the lock stays stable per value).
+    const colon = filled.indexOf(':');
+    const shaped = colon > 0 ? resourceFromLabel(filled.slice(0, colon), filled.slice(colon + 1)) : undefined;
+    if (!shaped) {
+      const shown = filled.length > 200 ? `${filled.slice(0, 200)}…` : filled;
+      return byFingerprint(
+        `rule ${rule.name}: resource ${JSON.stringify(shown)} is not <kind>:<id> (${resourceProblem(filled) ?? 'invalid'})`,
+      );
     }
+    const resource = shaped.resource;
     const incidentId = incidentIdFor(`${rule.playbook}:${resource}`);
     const decision: RouteDecision = {
       rule: rule.name,
       playbook: rule.playbook,
       resource,
+      resourceFull: shaped.full,
       params,
       classification,
       approvalPolicy: this.policyFor(rule, classification.category),
+      cooldown: rule.cooldown ?? this.file.guardrails.cooldown,
     };
     const def = playbookDefinition(rule.playbook);
     if (!def) {

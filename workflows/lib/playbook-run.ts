@@ -14,6 +14,7 @@ import type { AuditActivities } from '../../activities/audit';
 import { type PlaybookContext } from '../../shared/playbook';
 import { OutcomeAttr, PhaseAttr, PlaybookAttr } from '../../shared/search-attributes';
 import {
+  alertFiringSignal,
   alertResolvedSignal,
   pauseSignal,
   resumeSignal,
@@ -63,6 +64,11 @@ export class PlaybookRun {
   private readonly gate: ApprovalGate;
   private phaseBeforePause: Phase = 'running';
   private readonly controlListeners: ((signal: ControlSignal) => void)[] = [];
+  /**
+   * The id this run's audit entries and notifications are keyed under: the workflow id, or for an
+   * incident the episode id, so a recurring incident's effects never collide with an earlier one's.
+   */
+  ledgerId: string;
 
   constructor(
     playbook: string,
@@ -85,6 +91,7 @@ export class PlaybookRun {
       startedAt: now,
       updatedAt: now,
     };
+    this.ledgerId = this.status.workflowId;
     this.audit = activitiesOn<AuditActivities>('control', 'bookkeeping');
     this.gate = new ApprovalGate({
       initiator: () => this.ctx.initiator,
@@ -125,7 +132,7 @@ export class PlaybookRun {
       },
       onTimeout: async (p) => {
         await this.audit.notify({
-          workflowId: this.status.workflowId,
+          workflowId: this.ledgerId,
           key: `approval-timeout:${p.id}`,
           severity: 'critical',
           message: `No decision on "${p.question}" for ${this.status.resource} by ${p.deadline}; taking the safe default: ${p.onTimeout}`,
@@ -152,6 +159,12 @@ export class PlaybookRun {
       this.notifyControl({ kind: 'alertResolved', at });
       if (this.status.alertResolved) return;
       this.status.alertResolved = true;
+      this.touch();
+    });
+    // The incident's alerts are tracked per fingerprint: one that fires again clears the resolution.
+    setHandler(alertFiringSignal, () => {
+      if (!this.status.alertResolved) return;
+      this.status.alertResolved = false;
       this.touch();
     });
   }
@@ -281,7 +294,7 @@ export class PlaybookRun {
   /** Writes an audit entry; `key` must be unique within this workflow and stable across replays. */
   async record(key: string, kind: string, actor: string, detail: Record<string, unknown>): Promise<void> {
     await this.audit.recordAudit({
-      workflowId: this.status.workflowId,
+      workflowId: this.ledgerId,
       runId: workflowInfo().runId,
       entryKey: key,
       kind,
@@ -296,7 +309,7 @@ export class PlaybookRun {
     severity: 'info' | 'warning' | 'critical',
     message: string,
   ): Promise<{ sent: boolean }> {
-    return this.audit.notify({ workflowId: this.status.workflowId, key, severity, message });
+    return this.audit.notify({ workflowId: this.ledgerId, key, severity, message });
   }
 
   /** Closes the run: the result becomes part of the status, the audit trail and the search attributes. */
