@@ -3,12 +3,7 @@
 // switch flag, signs approval decisions and audits refusals. Errors are ServiceErrors with codes
 // the API maps onto HTTP statuses.
 import { createHmac } from 'node:crypto';
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowExecutionInfo,
-} from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { type Pool } from 'pg';
 import {
   type AlertmanagerWebhook,
@@ -24,7 +19,6 @@ import { type ReboundConfig } from '../../shared/config';
 import {
   INCIDENT_WORKFLOW_TYPE,
   alertNoticeSignal,
-  incidentDetailsQuery,
   triggeredSignal,
   type IncidentInput,
   type RouteDecision,
@@ -42,11 +36,10 @@ import {
   approveUpdate,
   decisionSigningPayload,
   rejectUpdate,
-  statusQuery,
   type DecisionReply,
-  type PlaybookStatus,
 } from '../../shared/workflow-interface';
-import { renderIncidentReport, type AuditRow } from '../report/incident-report';
+import { renderIncidentReport } from '../report/incident-report';
+import { auditOf, readIncident, withEpisodes } from './incident-reader';
 import { ingestAlertmanager, isPermanentTemporalError } from './alert-intake';
 import { broadcastControl, readControlState, setControlState } from './kill-switch';
 import { manualRoute } from './manual-route';
@@ -126,46 +119,18 @@ export class ReboundService {
       out.push(summaryOf(wf));
       if (out.length >= limit) break;
     }
-    return out;
+    return withEpisodes(this.deps.statePool, out);
   }
 
-  async get(incidentId: string): Promise<IncidentView> {
-    const handle = this.deps.client.workflow.getHandle(incidentId);
-    const desc = await this.describe(incidentId);
-    const [incident, details] = await Promise.all([
-      handle.query(statusQuery),
-      handle.query(incidentDetailsQuery),
-    ]);
-    const lastRun = details.runs.at(-1);
-    let playbook: PlaybookStatus | undefined;
-    if (lastRun) {
-      playbook = await this.deps.client.workflow
-        .getHandle(lastRun.workflowId)
-        .query(statusQuery)
-        .catch(() => undefined);
-    }
-    return {
-      incidentId,
-      running: desc.status.name === 'RUNNING',
-      executionStatus: desc.status.name,
-      classification: details.classification,
-      route: details.route,
-      alerts: details.alerts,
-      repeats: details.repeats,
-      runs: details.runs,
-      incident,
-      playbook,
-    };
+  /** An incident, episode or playbook run id (client/service/incident-reader.ts). */
+  get(incidentId: string): Promise<IncidentView> {
+    return readIncident(this.deps.client, incidentId);
   }
 
+  /** The report of one episode: its status and its own audit trail only. */
   async report(incidentId: string): Promise<string> {
     const view = await this.get(incidentId);
-    const audit = await this.deps.statePool.query<AuditRow>(
-      `SELECT workflow_id, entry_key, kind, actor, detail, at FROM audit_events
-       WHERE workflow_id = $1 OR workflow_id LIKE $2 ORDER BY at, id`,
-      [incidentId, `${incidentId.replace(/[\\%_]/g, (c) => `\\${c}`)}/run-%`],
-    );
-    return renderIncidentReport(view, audit.rows);
+    return renderIncidentReport(view, await auditOf(this.deps.statePool, view));
   }
 
   async decide(
@@ -223,8 +188,9 @@ export class ReboundService {
   }
 
   async cancel(incidentId: string, principal: Principal): Promise<void> {
-    const desc = await this.describe(incidentId);
-    if (desc.status.name !== 'RUNNING') throw new ServiceError('conflict', `${incidentId} is not running`);
+    const view = await this.get(incidentId);
+    if (!view.running) throw new ServiceError('conflict', `${incidentId} is not running`);
+    incidentId = view.incidentId;
     await this.audit(incidentId, `cancel-requested:${new Date().toISOString()}`, {
       kind: 'cancel-requested',
       actor: principal.name,
@@ -349,16 +315,6 @@ export class ReboundService {
         new ServiceError(code, `could not record the incident: ${(err as Error).message}`),
         { cause: err },
       );
-    }
-  }
-
-  private async describe(incidentId: string) {
-    try {
-      return await this.deps.client.workflow.getHandle(incidentId).describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError)
-        throw new ServiceError('not-found', `no incident ${incidentId}`);
-      throw err;
     }
   }
 

@@ -144,6 +144,10 @@ export type Classification = z.infer<typeof classificationSchema>;
 export const incidentSummarySchema = z.object({
   incidentId: z.string(),
   runId: z.string(),
+  /** This run's episode: `<incidentId>#<runId>` (issue 10). */
+  episodeId: z.string().optional(),
+  /** 1-based position among the incident's episodes, when recorded. */
+  episode: z.number().int().optional(),
   status: z.enum(['running', 'closed']),
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, … */
   executionStatus: z.string(),
@@ -252,16 +256,39 @@ export type IncidentAlert = z.infer<typeof incidentAlertSchema>;
  * GET /v1/incidents/:id: the incident workflow's own status (classification, guardrails, its
  * approvals) merged with the live status of the playbook child currently or last running.
  */
+const trackedAlertSchema = z.object({
+  fingerprint: z.string(),
+  status: z.enum(['firing', 'resolved']),
+  startsAt: z.string(),
+  generation: z.number(),
+  endsAt: z.string().optional(),
+});
+
 export const incidentViewSchema = z.object({
   incidentId: z.string(),
+  /** The episode shown: `<incidentId>#<runId>`; absent for runs recorded before episodes. */
+  episodeId: z.string().optional(),
+  episode: z.number().int().optional(),
   running: z.boolean(),
   executionStatus: z.string(),
   classification: classificationSchema.optional(),
   /** The routing rule that matched, or why none did. */
   route: z
-    .object({ rule: z.string().optional(), playbook: z.string().optional(), reason: z.string().optional() })
+    .object({
+      rule: z.string().optional(),
+      playbook: z.string().optional(),
+      reason: z.string().optional(),
+      /** The full label-derived resource when the resource id was shortened by a digest. */
+      resourceFull: z.string().optional(),
+    })
     .optional(),
   alerts: z.array(incidentAlertSchema),
+  /** Each attached alert by fingerprint: generation (startsAt), endsAt, firing or resolved. */
+  alertStates: z.array(trackedAlertSchema).optional(),
+  /** Notices older than what was known for their fingerprint: ignored and counted. */
+  staleNotices: z.number().int().optional(),
+  /** The largest truncatedAlerts of the notifications that reached this episode. */
+  truncatedAlerts: z.number().int().optional(),
   /** How many times the alert fired again while this incident was open. */
   repeats: z.number().int(),
   /** The playbook runs (child workflow ids) this incident started, in order. */
