@@ -2,6 +2,7 @@
 // bundles the workflows, and runs the workflow worker and one activity worker per
 // infrastructure until SIGINT/SIGTERM, then drains and closes the clients.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { startNotificationRelay } from '../activities/notification-outbox';
 import { loadConfig } from '../shared/config';
 import { loadDecisionKey } from '../shared/secrets';
 import { workflowTaskQueue } from '../shared/task-queues';
@@ -31,7 +32,12 @@ async function main(): Promise<void> {
     console.log(
       `[worker] pid ${process.pid} polling ${workflowTaskQueue(config.temporal.taskQueuePrefix)} and its activity queues on ${config.temporal.address}`,
     );
+    // Pages whose notify activity gave up are published by the outbox relay (issue 10).
+    const stopRelay = startNotificationRelay(deps.statePool, deps.redis, {
+      onError: (err) => console.error('[worker] notification relay:', err),
+    });
     await runWorkers(workers);
+    stopRelay();
     await connection.close();
   } finally {
     await Promise.allSettled([deps.platformPool.end(), deps.statePool.end(), deps.redis.quit()]);
