@@ -46,11 +46,12 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(name: string): Promise<ApiHarness> {
+/** `routing` replaces the default test routing file (issue 10's lifecycle tests need their own). */
+export async function startApiHarness(name: string, routing = ROUTING): Promise<ApiHarness> {
   const prefix = uniquePrefix(name);
   const dir = mkdtempSync(join(tmpdir(), 'rebound-api-'));
   const routingFile = join(dir, 'routing.yaml');
-  writeFileSync(routingFile, ROUTING);
+  writeFileSync(routingFile, routing);
   const tokens = Object.fromEntries(Object.keys(DEV_PRINCIPALS).map((p) => [p, `${p}-${prefix}-token`]));
   const store = TokenStore.fromDocument(
     {
