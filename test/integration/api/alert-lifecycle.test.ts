@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // Issue 10, "What was found": each of the eight inputs, posted to the real API (in-process, real
 // Temporal server, real worker process, real PostgreSQL) as Alertmanager would, with the outcome
 // the lifecycle rules give. Plus episodes: a recurring fault is a new episode with its own keys,
