@@ -96,7 +96,7 @@ export function viewUntil(
     what,
     async () => {
       const res = await h.call('operator', 'GET', path(id));
-      return res.status === 200 && pred(res.body) ? res.body : undefined;  
+      return res.status === 200 && pred(res.body) ? res.body : undefined;
     },
     timeoutMs,
   );

@@ -1,4 +1,3 @@
- 
 // Issue 10 build item 5: a scheduled run takes the per-resource lock and budget that alerts and
 // manual triggers take. While an incident is open for the resource, the schedule attaches to it
 // (no second recovery) and that is recorded; with none open, it starts an episode like any trigger.
