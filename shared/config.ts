@@ -36,6 +36,12 @@ const schema = z.object({
   REBOUND_KAFKA_CONTROLLER_PORT: port.default(19093),
   REBOUND_API_HOST: z.string().min(1).default('127.0.0.1'),
   REBOUND_API_PORT: port.default(8080),
+  // Alertmanager drops a notification answered 4xx: never below 16 MiB (issue 10).
+  REBOUND_API_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(16 * 1_048_576, 'at least 16 MiB (16777216)')
+    .default(16 * 1_048_576),
   REBOUND_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** json: one object a line; pretty: readable lines; auto: pretty on a terminal, else json. */
   REBOUND_LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
@@ -55,7 +61,7 @@ export interface ReboundConfig {
   };
   redis: { url: string };
   kafka: { brokers: string[]; controllerPort: number };
-  api: { host: string; port: number };
+  api: { host: string; port: number; /** Request body limit, bytes. */ bodyLimit: number };
   logLevel: RawConfig['REBOUND_LOG_LEVEL'];
   logFormat: RawConfig['REBOUND_LOG_FORMAT'];
   raw: RawConfig;
@@ -90,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReboundConfig 
     },
     redis: { url: c.REBOUND_REDIS_URL },
     kafka: { brokers: c.REBOUND_KAFKA_BROKERS.split(','), controllerPort: c.REBOUND_KAFKA_CONTROLLER_PORT },
-    api: { host: c.REBOUND_API_HOST, port: c.REBOUND_API_PORT },
+    api: { host: c.REBOUND_API_HOST, port: c.REBOUND_API_PORT, bodyLimit: c.REBOUND_API_BODY_LIMIT },
     logLevel: c.REBOUND_LOG_LEVEL,
     logFormat: c.REBOUND_LOG_FORMAT,
     raw: c,

@@ -1,5 +1,6 @@
 // What every playbook workflow receives besides its own parameters, and the playbook names.
 import { z } from 'zod';
+import { resourceProblem } from './resource';
 
 export const PLAYBOOK_NAMES = [
   'health-probe',
@@ -13,8 +14,11 @@ export const PLAYBOOK_NAMES = [
 ] as const;
 export type PlaybookName = (typeof PLAYBOOK_NAMES)[number];
 
-/** Resources are `<kind>:<id>`, e.g. group:notification-consumer, org:<uuid>. */
-export const resourceSchema = z.string().regex(/^[a-z][a-z0-9-]*:[^\s]+$/, 'resource as <kind>:<id>');
+/** Resources are `<kind>:<id>`, e.g. group:notification-consumer, org:<uuid> (grammar: ./resource). */
+export const resourceSchema = z.string().superRefine((text, ctx) => {
+  const problem = resourceProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const approvalPolicySchema = z.object({
   /** Principals allowed to decide; with allowedRoles, either grants the right. */

@@ -158,3 +158,6 @@ export const pauseSignal = defineSignal<[{ by: string; reason?: string; version?
 export const resumeSignal = defineSignal<[{ by: string; version?: number }]>('resume');
 /** The alert behind the incident resolved: skip destructive steps not yet started. */
 export const alertResolvedSignal = defineSignal<[{ at: string }]>('alertResolved');
+
+/** An alert of the incident fired again after a resolution: destructive steps run again. */
+export const alertFiringSignal = defineSignal<[{ at: string }]>('alertFiring');

@@ -7,6 +7,10 @@ import { createAuditActivities } from '../activities/audit';
 import { createConsumerControlActivities } from '../activities/consumer/control';
 import { createDecisionVerificationActivities } from '../activities/control/decision-verification';
 import { createGuardrailActivities } from '../activities/control/guardrails';
+import { createLifecycleActivities } from '../activities/lifecycle/lifecycle-activities';
+import { createScheduleActivities } from '../activities/lifecycle/schedule-activities';
+import { connectClient } from '../client/temporal-client';
+import { loadConfig } from '../shared/config';
 import {
   createKafkaProbeActivities,
   createPostgresProbeActivities,
@@ -30,12 +34,26 @@ export interface WorkerDeps {
   keyring: PublicKeyring;
 }
 
+/** Scheduled recoveries signalWithStart incidents; the client connects on first use. */
+function lazyTemporalClient() {
+  let client: ReturnType<typeof connectClient> | undefined;
+  return () => {
+    client ??= connectClient(loadConfig()).catch((err: unknown) => {
+      client = undefined;
+      throw err;
+    });
+    return client;
+  };
+}
+
 export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
   return {
     control: {
       ...createAuditActivities(deps),
       ...createGuardrailActivities(deps),
       ...createDecisionVerificationActivities(deps),
+      ...createLifecycleActivities(deps),
+      ...createScheduleActivities({ statePool: deps.statePool, temporal: lazyTemporalClient() }),
     },
     postgres: { ...createPostgresProbeActivities(deps), ...createOrgDeletionPostgresActivities(deps) },
     redis: {

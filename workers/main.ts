@@ -2,6 +2,7 @@
 // bundles the workflows, and runs the workflow worker and one activity worker per
 // infrastructure until SIGINT/SIGTERM, then drains and closes the clients.
 import { NativeConnection } from '@temporalio/worker';
+import { startNotificationRelay } from '../activities/notification-outbox';
 import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { loadKeyring } from '../shared/secrets';
@@ -40,7 +41,12 @@ async function main(): Promise<void> {
       },
       'polling the workflow task queue and its activity queues',
     );
+    // Pages whose notify activity gave up are published by the outbox relay (issue 10).
+    const stopRelay = startNotificationRelay(deps.statePool, deps.redis, {
+      onError: (err) => logger.error({ err }, 'notification relay failed'),
+    });
     await runWorkers(workers);
+    stopRelay();
     await connection.close();
   } finally {
     await Promise.allSettled([deps.platformPool.end(), deps.statePool.end(), deps.redis.quit()]);

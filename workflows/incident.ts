@@ -5,6 +5,7 @@
 import {
   condition,
   isCancellation,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -15,6 +16,7 @@ import type { GuardrailActivities } from '../activities/control/guardrails';
 import { parseDuration } from '../shared/duration';
 import {
   alertFiredSignal,
+  alertNoticeSignal,
   incidentDetailsQuery,
   playbookRunId,
   triggeredSignal,
@@ -25,7 +27,9 @@ import { type PlaybookInput } from '../shared/playbook-input';
 import { IncidentKeyAttr, PhaseAttr, PlaybookAttr, ResourceAttr } from '../shared/search-attributes';
 import { prefixOfWorkflowQueue } from '../shared/task-queues';
 import { pauseSignal, type PlaybookResult } from '../shared/workflow-interface';
+import { AlertNotices } from './incident/alert-notices';
 import { AlertTracker } from './incident/alert-tracker';
+import { EPISODES_PATCH, Episode } from './incident/episode';
 import { forwardControlSignals } from './incident/forwarding';
 import { activitiesOn } from './lib/activity-presets';
 import { describeError } from './lib/errors';
@@ -52,10 +56,24 @@ export async function incidentWorkflow(input: IncidentInput): Promise<PlaybookRe
     repeats: 0,
     runs: [],
   };
+  // Episodes and per-alert state (issue 10); runs recorded before them replay the old way.
+  const notices = patched(EPISODES_PATCH)
+    ? new AlertNotices(run, details, tracker, () => details.activeRun)
+    : undefined;
+  const episode = notices ? new Episode(input, details, notices) : undefined;
+  if (episode) run.ledgerId = episode.id;
+  if (route.resourceFull) details.route.resourceFull = route.resourceFull;
   setHandler(alertFiredSignal, (alert) => {
+    if (notices) {
+      notices.apply(alert);
+      return;
+    }
     tracker.fired(alert);
     details.repeats = tracker.repeats;
     run.status.updatedAt = new Date().toISOString();
+  });
+  setHandler(alertNoticeSignal, (alert) => {
+    notices?.apply(alert);
   });
   // A second manual trigger for the same resource attaches to the recovery in flight.
   setHandler(triggeredSignal, () => {
@@ -64,16 +82,21 @@ export async function incidentWorkflow(input: IncidentInput): Promise<PlaybookRe
   setHandler(incidentDetailsQuery, () => details);
   forwardControlSignals(run, () => details.activeRun);
 
-  try {
-    return await handleIncident(input, run, tracker, details);
-  } catch (err) {
-    if (isCancellation(err)) {
-      return CancellationScope.nonCancellable(() =>
-        run.close({ outcome: 'cancelled', summary: 'cancelled by an operator' }),
-      );
+  const result = await (async () => {
+    try {
+      await episode?.open();
+      return await handleIncident(input, run, tracker, details, episode);
+    } catch (err) {
+      if (isCancellation(err)) {
+        return CancellationScope.nonCancellable(() =>
+          run.close({ outcome: 'cancelled', summary: 'cancelled by an operator' }),
+        );
+      }
+      return run.close({ outcome: 'failed', summary: `incident failed: ${describeError(err)}` });
     }
-    return run.close({ outcome: 'failed', summary: `incident failed: ${describeError(err)}` });
-  }
+  })();
+  episode?.decided();
+  return episode ? episode.close(result) : result;
 }
 
 async function handleIncident(
@@ -81,7 +104,10 @@ async function handleIncident(
   run: PlaybookRun,
   tracker: AlertTracker,
   details: IncidentDetails,
+  episode: Episode | undefined,
 ): Promise<PlaybookResult> {
+  // Effect keys (budget claims, child ids) are unique per episode.
+  const keyBase = episode?.id ?? input.incidentId;
   const { route } = input;
   const guard = activitiesOn<GuardrailActivities>('control', 'quick');
   const scope = prefixOfWorkflowQueue(workflowInfo().taskQueue);
@@ -96,6 +122,9 @@ async function handleIncident(
   if (route.reason !== undefined || route.workflowType === undefined) {
     return needsHuman(input, run, tracker, route.reason ?? 'no playbook for this incident');
   }
+  // A fault that keeps coming back: running the playbook again would not hold either.
+  const recurring = episode?.recurrenceReason();
+  if (recurring) return needsHuman(input, run, tracker, recurring);
 
   // The kill switch is a persistent flag: an incident started while it is on waits like the rest.
   const flag = await run.step('guardrail:kill-switch', () => guard.readControlFlag(scope), {
@@ -113,11 +142,11 @@ async function handleIncident(
       });
     }
     if (!input.dryRun) {
-      const gate = await automatedRecoveryAllowed(input, run, n, guard, scope);
+      const gate = await automatedRecoveryAllowed(input, run, n, guard, scope, keyBase);
       if (gate) return gate;
     }
     tracker.mark();
-    result = await runPlaybook(input, run, details, n);
+    result = await runPlaybook(input, run, details, n, keyBase);
     run.setPhase('verifying');
     const verified = result.outcome === 'recovered';
     await run.record(`verify:run-${n}`, 'incident-verified', 'rebound', {
@@ -145,6 +174,7 @@ async function automatedRecoveryAllowed(
   n: number,
   guard: GuardrailActivities,
   scope: string,
+  keyBase: string,
 ): Promise<PlaybookResult | undefined> {
   const { route } = input;
   const budget = await run.step(
@@ -152,7 +182,7 @@ async function automatedRecoveryAllowed(
     () =>
       guard.claimRecoveryBudget({
         scope,
-        claimKey: playbookRunId(input.incidentId, n),
+        claimKey: playbookRunId(keyBase, n),
         incidentId: input.incidentId,
         max: input.budget.max,
         windowMs: parseDuration(input.budget.window),
@@ -199,9 +229,10 @@ async function runPlaybook(
   run: PlaybookRun,
   details: IncidentDetails,
   n: number,
+  keyBase: string,
 ): Promise<PlaybookResult> {
   const { route } = input;
-  const childId = playbookRunId(input.incidentId, n);
+  const childId = playbookRunId(keyBase, n);
   const childInput: PlaybookInput<unknown> = {
     context: {
       resource: route.resource!,

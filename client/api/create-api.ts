@@ -70,6 +70,7 @@ export async function createApi(opts: CreateApiOptions): Promise<RunningApi> {
     metrics: new ApiMetrics(service),
     logger: opts.logger,
     loggerInstance: opts.loggerInstance,
+    bodyLimit: opts.config.api.bodyLimit,
   });
   return {
     app,

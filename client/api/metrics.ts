@@ -13,13 +13,18 @@ export class ApiMetrics {
   readonly registry = new Registry();
   private readonly incidents = new Counter({
     name: 'rebound_incidents_total',
-    help: 'Alerts and triggers by what they did to an incident (started, attached, resolved, ignored)',
+    help: 'Alerts and triggers by what they did to an incident (started, attached, resolved, ignored, rejected)',
     labelNames: ['action', 'source'] as const,
     registers: [this.registry],
   });
   private readonly alerts = new Counter({
     name: 'rebound_alerts_received_total',
     help: 'Alerts received in Alertmanager notifications',
+    registers: [this.registry],
+  });
+  private readonly truncated = new Counter({
+    name: 'rebound_alerts_truncated_total',
+    help: 'Alerts Alertmanager left out of its notifications (truncatedAlerts, its max_alerts)',
     registers: [this.registry],
   });
   private readonly recoveries = new Counter({
@@ -57,6 +62,7 @@ export class ApiMetrics {
 
   recordIntake(result: IntakeResultBody, alerts: number): void {
     this.alerts.inc(alerts);
+    if (result.truncatedAlerts) this.truncated.inc(result.truncatedAlerts);
     for (const i of result.incidents) this.incidents.inc({ action: i.action, source: 'alertmanager' });
   }
 

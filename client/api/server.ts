@@ -51,6 +51,9 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   const auth = createAuthenticator(opts.tokens);
   const app = Fastify({
     bodyLimit: opts.bodyLimit ?? MAX_BODY_BYTES,
+    // Episode and playbook run ids (`<incidentId>#<runId>/run-<n>`) are longer than the router's
+    // default 100 characters; the params schema bounds them (issue 10: every id reads 200 or 404).
+    routerOptions: { maxParamLength: 600 },
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     // Per-request log lines would dominate an alert storm; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),

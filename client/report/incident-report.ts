@@ -35,6 +35,8 @@ export function renderIncidentReport(view: IncidentView, audit: AuditRow[]): str
   const c = view.classification;
   const lines: string[] = [];
   lines.push(`# Incident report: ${view.incidentId}`, '');
+  // One report per episode: a recurring fault's earlier episodes have their own reports.
+  if (view.episodeId) lines.push(`Episode ${view.episode ?? '?'}: \`${view.episodeId}\``, '');
   lines.push('## Summary', '');
   lines.push(
     `- **Status:** ${view.running ? `open (${inc.phase})` : `closed: ${result?.outcome ?? view.executionStatus}`}`,
@@ -57,6 +59,12 @@ export function renderIncidentReport(view: IncidentView, audit: AuditRow[]): str
     );
   }
   if (view.repeats > 0) lines.push(`- Repeated deliveries attached to this incident: ${view.repeats}`);
+  if (view.staleNotices)
+    lines.push(`- Stale notifications ignored (older than what was known): ${view.staleNotices}`);
+  if (view.truncatedAlerts) {
+    lines.push(`- Alertmanager truncated the notification: ${view.truncatedAlerts} alerts were left out`);
+  }
+  if (view.route?.resourceFull) lines.push(`- Full resource (shortened in ids): ${view.route.resourceFull}`);
   lines.push(
     '',
     '## Timeline',
@@ -65,8 +73,8 @@ export function renderIncidentReport(view: IncidentView, audit: AuditRow[]): str
     '| --- | --- | --- | --- | --- |',
   );
   for (const e of audit) {
-    const where =
-      e.workflow_id === view.incidentId ? 'incident' : e.workflow_id.slice(view.incidentId.length + 1);
+    const ledger = view.episodeId ?? view.incidentId;
+    const where = e.workflow_id === ledger ? 'incident' : e.workflow_id.slice(ledger.length + 1);
     const detail = e.detail.summary ?? e.detail.reason ?? e.detail.message ?? e.detail.error ?? '';
     lines.push(
       `| ${e.at.toISOString()} | ${cell(where)} | ${cell(e.kind)} | ${cell(e.actor)} | ${cell(detail)} |`,

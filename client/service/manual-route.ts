@@ -6,6 +6,7 @@
 import { incidentIdFor, type RouteDecision } from '../../shared/incident';
 import { playbookDefinition } from '../../shared/playbooks';
 import { type ApprovalTightening } from '../../shared/policy/schema';
+import { resourceProblem } from '../../shared/resource';
 import { type RoutingTable } from '../../shared/routing/routing-table';
 import { ServiceError } from './types';
 
@@ -22,6 +23,10 @@ export function manualRoute(
 ): { incidentKey: string; incidentId: string; route: RouteDecision } {
   const def = playbookDefinition(req.playbook);
   if (!def) throw new ServiceError('invalid', `playbook ${req.playbook} is not implemented yet`);
+  // The resource grammar (DESIGN.md): no resource may spell another incident's, episode's or run's
+  // id. A kind other than the playbook's is the policy's ResourceMismatch (resolve, below).
+  const problem = resourceProblem(req.resource);
+  if (problem) throw new ServiceError('invalid', problem);
   const rule = routing.ruleForPlaybook(req.playbook);
   const classification = rule
     ? routing.classify(rule, {})
@@ -55,6 +60,7 @@ export function manualRoute(
         req.source ?? 'a trigger',
       ),
       policyVersion: resolved.policyVersion,
+      cooldown: rule?.cooldown ?? routing.file.guardrails.cooldown,
     },
   };
 }

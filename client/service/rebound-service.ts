@@ -2,12 +2,7 @@
 // routes input, talks to Temporal (signalWithStart, queries, updates, schedules), keeps the kill
 // switch flag, signs approval decisions and audits refusals. Errors are ServiceErrors with codes
 // the API maps onto HTTP statuses.
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowExecutionInfo,
-} from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { type Pool } from 'pg';
 import {
   type AlertmanagerWebhook,
@@ -24,9 +19,8 @@ import { DECISION_TTL_MS, signDecisionWith } from '../../shared/decisions/signed
 import { ErrorTypes } from '../../shared/errors';
 import {
   INCIDENT_WORKFLOW_TYPE,
-  alertFiredSignal,
+  alertNoticeSignal,
   incidentIdFor,
-  incidentDetailsQuery,
   triggeredSignal,
   type IncidentInput,
   type RouteDecision,
@@ -42,7 +36,6 @@ import {
 } from '../../shared/search-attributes';
 import { workflowTaskQueue } from '../../shared/task-queues';
 import {
-  alertResolvedSignal,
   approveUpdate,
   rejectUpdate,
   statusQuery,
@@ -51,7 +44,9 @@ import {
 } from '../../shared/workflow-interface';
 import { type SigningKey } from '../../shared/secrets';
 import { decisionRefusal } from '../decision-refusal';
-import { renderIncidentReport, type AuditRow } from '../report/incident-report';
+import { renderIncidentReport } from '../report/incident-report';
+import { auditOf, readIncident, withEpisodes } from './incident-reader';
+import { ingestAlertmanager, isPermanentTemporalError } from './alert-intake';
 import { broadcastControl, readControlState, setControlState } from './kill-switch';
 import { manualRoute } from './manual-route';
 import { signalWithStart } from './signal-with-start';
@@ -76,45 +71,44 @@ export class ReboundService {
     return workflowTaskQueue(this.deps.taskQueuePrefix);
   }
 
-  async ingestAlertmanager(payload: AlertmanagerWebhook, principal: Principal): Promise<IntakeResult> {
-    const receivedAt = new Date().toISOString();
-    // Route every firing alert before starting any: a policy refusal (400) starts nothing.
-    for (const a of payload.alerts) if (a.status === 'firing') this.deps.routing.route(a);
-    // Alerts of one delivery are independent faults: process them concurrently.
-    const incidents = await Promise.all(
-      payload.alerts.map(async (a) => {
-        const { incidentId, route } = this.deps.routing.route(a);
-        const alert: IncidentAlert = {
-          fingerprint: a.fingerprint,
-          alertname: a.labels.alertname ?? '',
-          status: a.status,
-          labels: a.labels,
-          annotations: a.annotations,
-          startsAt: a.startsAt,
-          receivedAt,
-        };
-        if (a.status === 'resolved') {
-          const delivered = await this.signalResolved(incidentId, a.endsAt ?? receivedAt);
-          return {
-            fingerprint: a.fingerprint,
+  /**
+   * The Alertmanager webhook: one result per alert (client/service/alert-intake.ts, issue 10). An
+   * alert whose annotations would loosen the safety policy is `rejected` naming the setting and
+   * audited (issue 9); the other alerts of the notification are still recorded.
+   */
+  ingestAlertmanager(payload: AlertmanagerWebhook, principal: Principal): Promise<IntakeResult> {
+    return ingestAlertmanager(
+      {
+        client: this.deps.client,
+        statePool: this.deps.statePool,
+        routing: this.deps.routing,
+        scope: this.deps.taskQueuePrefix,
+        startOrAttach: (incidentId, route, alert) =>
+          this.startOrAttach(incidentId, route, alert, {
+            source: 'alertmanager',
+            initiator: principal.name,
+            reason: `${alert.alertname || alert.fingerprint}: ${alert.annotations.summary ?? alert.annotations.description ?? 'alert fired'}`,
+            dryRun: false,
+          }),
+        policyRefused: (incidentId, fingerprint, err) =>
+          this.audit(
             incidentId,
-            action: delivered ? ('resolved' as const) : ('ignored' as const),
-          };
-        }
-        const started = await this.startOrAttach(incidentId, route, alert, {
-          source: 'alertmanager',
-          initiator: principal.name,
-          reason: `${alert.alertname}: ${a.annotations.summary ?? a.annotations.description ?? 'alert fired'}`,
-          dryRun: false,
-        });
-        return {
-          fingerprint: a.fingerprint,
-          incidentId,
-          action: started ? ('started' as const) : ('attached' as const),
-        };
-      }),
+            `policy-refused:${principal.name}:${fingerprint}:${new Date().toISOString()}`,
+            {
+              kind: 'policy-refused',
+              actor: principal.name,
+              detail: {
+                type: err.type,
+                setting: err.details.setting,
+                message: err.message,
+                requested: err.details.requested ?? null,
+                fingerprint,
+              },
+            },
+          ),
+      },
+      payload,
     );
-    return { incidents };
   }
 
   async trigger(
@@ -126,7 +120,7 @@ export class ReboundService {
     );
     // A recovery after a dry run shows the dry run's plan beside the real one at its gates.
     if (!req.dryRun) route.dryRunPlan = await this.lastDryRunPlan(incidentId);
-    const started = await this.startOrAttach(incidentId, route, undefined, {
+    const { started } = await this.startOrAttach(incidentId, route, undefined, {
       source: 'manual',
       initiator: principal.name,
       reason: req.reason,
@@ -156,52 +150,18 @@ export class ReboundService {
       out.push(summaryOf(wf));
       if (out.length >= limit) break;
     }
-    return out;
+    return withEpisodes(this.deps.statePool, out);
   }
 
-  async get(incidentId: string): Promise<IncidentView> {
-    const handle = this.deps.client.workflow.getHandle(incidentId);
-    const desc = await this.describe(incidentId);
-    const [incident, details] = await Promise.all([
-      handle.query(statusQuery),
-      handle.query(incidentDetailsQuery),
-    ]);
-    const lastRun = details.runs.at(-1);
-    let playbook: PlaybookStatus | undefined;
-    if (lastRun) {
-      playbook = await this.deps.client.workflow
-        .getHandle(lastRun.workflowId)
-        .query(statusQuery)
-        .catch(() => undefined);
-    }
-    // A closed incident waits on nothing: a gate left in a cancelled run's last status is not pending.
-    const running = desc.status.name === 'RUNNING';
-    if (!running) {
-      incident.pendingApproval = undefined;
-      if (playbook) playbook.pendingApproval = undefined;
-    }
-    return {
-      incidentId,
-      running,
-      executionStatus: desc.status.name,
-      classification: details.classification,
-      route: details.route,
-      alerts: details.alerts,
-      repeats: details.repeats,
-      runs: details.runs,
-      incident,
-      playbook,
-    };
+  /** An incident, episode or playbook run id (client/service/incident-reader.ts). */
+  get(incidentId: string): Promise<IncidentView> {
+    return readIncident(this.deps.client, incidentId);
   }
 
+  /** The report of one episode: its status and its own audit trail only. */
   async report(incidentId: string): Promise<string> {
     const view = await this.get(incidentId);
-    const audit = await this.deps.statePool.query<AuditRow>(
-      `SELECT workflow_id, entry_key, kind, actor, detail, at FROM audit_events
-       WHERE workflow_id = $1 OR workflow_id LIKE $2 ORDER BY at, id`,
-      [incidentId, `${incidentId.replace(/[\\%_]/g, (c) => `\\${c}`)}/run-%`],
-    );
-    return renderIncidentReport(view, audit.rows);
+    return renderIncidentReport(view, await auditOf(this.deps.statePool, view));
   }
 
   /**
@@ -299,8 +259,9 @@ export class ReboundService {
   }
 
   async cancel(incidentId: string, principal: Principal): Promise<void> {
-    const desc = await this.describe(incidentId);
-    if (desc.status.name !== 'RUNNING') throw new ServiceError('conflict', `${incidentId} is not running`);
+    const view = await this.get(incidentId);
+    if (!view.running) throw new ServiceError('conflict', `${incidentId} is not running`);
+    incidentId = view.incidentId;
     await this.audit(incidentId, `cancel-requested:${new Date().toISOString()}`, {
       kind: 'cancel-requested',
       actor: principal.name,
@@ -391,13 +352,13 @@ export class ReboundService {
     }
   }
 
-  /** signalWithStart on the incident key: returns true when this call started the incident. */
+  /** signalWithStart on the incident key: the run id, and whether this call started the incident. */
   private async startOrAttach(
     incidentId: string,
     route: RouteDecision,
     alert: IncidentAlert | undefined,
     base: Pick<IncidentInput, 'source' | 'initiator' | 'reason' | 'dryRun'>,
-  ): Promise<boolean> {
+  ): Promise<{ runId: string; started: boolean }> {
     const input: IncidentInput = {
       incidentId,
       ...base,
@@ -406,14 +367,15 @@ export class ReboundService {
       budget: this.deps.routing.budget,
       needsHumanTimeout: this.deps.routing.file.guardrails.needsHumanTimeout,
       maxRuns: this.deps.routing.file.guardrails.maxRunsPerIncident,
+      recurrence: this.deps.routing.recurrence,
     };
     try {
-      const { started } = await signalWithStart(this.deps.client, {
+      return await signalWithStart(this.deps.client, {
         workflowId: incidentId,
         workflowType: INCIDENT_WORKFLOW_TYPE,
         taskQueue: this.taskQueue,
         args: [input],
-        signal: alert ? alertFiredSignal.name : triggeredSignal.name,
+        signal: alert ? alertNoticeSignal.name : triggeredSignal.name,
         signalArgs: alert ? [alert] : [{ by: base.initiator, reason: base.reason }],
         searchAttributes: [
           { key: PlaybookAttr, value: route.playbook ?? 'none' },
@@ -422,20 +384,13 @@ export class ReboundService {
           { key: IncidentKeyAttr, value: incidentId },
         ],
       });
-      return started;
     } catch (err) {
-      throw new ServiceError('unavailable', `could not record the incident: ${(err as Error).message}`);
-    }
-  }
-
-  /** Tells a running incident its alert resolved; false when no incident is running for it. */
-  private async signalResolved(incidentId: string, at: string): Promise<boolean> {
-    try {
-      await this.deps.client.workflow.getHandle(incidentId).signal(alertResolvedSignal, { at });
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw new ServiceError('unavailable', `could not signal ${incidentId}: ${(err as Error).message}`);
+      // A permanent refusal (INVALID_ARGUMENT, …) keeps its cause: the intake answers `rejected`.
+      const code = isPermanentTemporalError(err) ? 'invalid' : 'unavailable';
+      throw Object.assign(
+        new ServiceError(code, `could not record the incident: ${(err as Error).message}`),
+        { cause: err },
+      );
     }
   }
 
@@ -476,16 +431,6 @@ export class ReboundService {
           },
         },
       );
-      throw err;
-    }
-  }
-
-  private async describe(incidentId: string) {
-    try {
-      return await this.deps.client.workflow.getHandle(incidentId).describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError)
-        throw new ServiceError('not-found', `no incident ${incidentId}`);
       throw err;
     }
   }

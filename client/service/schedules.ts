@@ -12,7 +12,11 @@ import {
 } from '@temporalio/client';
 import { type ScheduleApplyResult, type ScheduleView } from '../../shared/api/schemas';
 import { parseDuration } from '../../shared/duration';
-import { INCIDENT_WORKFLOW_TYPE, incidentIdFor, type IncidentInput } from '../../shared/incident';
+import { incidentIdFor, type IncidentInput } from '../../shared/incident';
+import {
+  SCHEDULED_RECOVERY_WORKFLOW_TYPE,
+  type ScheduledRecoveryInput,
+} from '../../shared/lifecycle/scheduled-recovery';
 import { type RoutingTable } from '../../shared/routing/routing-table';
 import { loadYamlFile } from '../../shared/routing/load-yaml';
 import { schedulesFileSchema, type ScheduleEntry } from '../../shared/schedules/schema';
@@ -64,14 +68,18 @@ function actionOf(
     route,
     budget: routing.budget,
     maxRuns: 1,
+    recurrence: routing.recurrence,
   };
+  const scheduled: ScheduledRecoveryInput = { scheduleId: s.id, incident: input };
   return {
     type: 'startWorkflow',
-    workflowType: INCIDENT_WORKFLOW_TYPE,
+    // The scheduled workflow hands the recovery to the incident key (signalWithStart), so it takes
+    // the per-resource lock and budget that alerts and manual triggers take (issue 10).
+    workflowType: SCHEDULED_RECOVERY_WORKFLOW_TYPE,
     // Temporal appends the scheduled time to this id; overlap SKIP keeps one run at a time.
-    workflowId: incidentId,
+    workflowId: `schedule:${prefix}:${s.id}`,
     taskQueue: workflowTaskQueue(prefix),
-    args: [input],
+    args: [scheduled],
     memo: { [HASH_MEMO]: hash },
   };
 }

@@ -29,6 +29,9 @@ export interface IntakeResult {
   incidents: {
     fingerprint: string;
     incidentId: string;
-    action: 'started' | 'attached' | 'resolved' | 'ignored';
+    episodeId?: string;
+    action: 'started' | 'attached' | 'resolved' | 'ignored' | 'rejected';
+    reason?: string;
   }[];
+  truncatedAlerts?: number;
 }

@@ -15,30 +15,36 @@ import {
   type StepStatus,
 } from '../workflow-interface';
 
-/** Bodies beyond this size are refused (413) before parsing. */
-export const MAX_BODY_BYTES = 1_048_576;
-/** Alertmanager caps a notification at max_alerts; we accept at most this many per delivery. */
-export const MAX_ALERTS_PER_WEBHOOK = 1_000;
+/**
+ * Default body limit of the API (16 MiB; `REBOUND_API_BODY_LIMIT` raises it). Alertmanager does not
+ * retry a 4xx, so the limit sits far above any notification it sends (issue 10): a group of
+ * thousands of alerts fits.
+ */
+export const MAX_BODY_BYTES = 16 * 1_048_576;
 
 const labelMap = z.record(z.string(), z.string());
 
-/** One alert of an Alertmanager v4 notification; unknown fields are tolerated and kept. */
+/**
+ * One alert of an Alertmanager v4 notification; unknown fields are tolerated and kept. Validated
+ * per alert: an invalid alert is answered `rejected` with its reason, the valid ones of the same
+ * group are still recorded. `alertname` is not required (Alertmanager does not require it).
+ */
 export const alertmanagerAlertSchema = z.looseObject({
   status: z.enum(['firing', 'resolved']),
-  labels: labelMap.refine((l) => typeof l.alertname === 'string' && l.alertname.length > 0, {
-    message: 'labels.alertname is required',
-  }),
+  labels: labelMap,
   annotations: labelMap.default({}),
-  startsAt: z.string().min(1),
+  startsAt: z.string().refine((t) => Number.isFinite(Date.parse(t)), 'startsAt must be an RFC 3339 time'),
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
-  fingerprint: z.string().min(1).max(200),
+  fingerprint: z.string().min(1),
 });
 export type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
 
 /**
  * Alertmanager's webhook payload, version "4". Tolerant of unknown fields (notification_reason,
  * routeLabels, …): newer Alertmanagers add fields and a 4xx would make them drop the delivery.
+ * The alerts are checked one by one by the intake (alertmanagerAlertSchema), never as a whole,
+ * and their number is not capped.
  */
 export const alertmanagerWebhookSchema = z.looseObject({
   version: z.literal('4'),
@@ -50,21 +56,30 @@ export const alertmanagerWebhookSchema = z.looseObject({
   commonLabels: labelMap.default({}),
   commonAnnotations: labelMap.default({}),
   externalURL: z.string().optional(),
-  alerts: z.array(alertmanagerAlertSchema).min(1).max(MAX_ALERTS_PER_WEBHOOK),
+  // Alertmanager never sends an empty group; an empty one is not a notification.
+  alerts: z.array(z.unknown()).min(1),
 });
 export type AlertmanagerWebhook = z.infer<typeof alertmanagerWebhookSchema>;
 
-export const INTAKE_ACTIONS = ['started', 'attached', 'resolved', 'ignored'] as const;
+export const INTAKE_ACTIONS = ['started', 'attached', 'resolved', 'ignored', 'rejected'] as const;
 export type IntakeAction = (typeof INTAKE_ACTIONS)[number];
 
 export const intakeResultSchema = z.object({
+  /** One result per alert of the notification, in its order. */
   incidents: z.array(
     z.object({
       fingerprint: z.string(),
+      /** Empty only for an alert rejected before it could be routed. */
       incidentId: z.string(),
+      /** The episode the alert reached (started or attached), `<incidentId>#<runId>`. */
+      episodeId: z.string().optional(),
       action: z.enum(INTAKE_ACTIONS),
+      /** Why an alert was `ignored` or `rejected`. */
+      reason: z.string().optional(),
     }),
   ),
+  /** Alerts Alertmanager left out of this notification (its max_alerts); counted in a metric too. */
+  truncatedAlerts: z.number().int().optional(),
 });
 
 /** POST /v1/incidents: a recovery started by hand. */
@@ -139,6 +154,10 @@ export type Classification = z.infer<typeof classificationSchema>;
 export const incidentSummarySchema = z.object({
   incidentId: z.string(),
   runId: z.string(),
+  /** This run's episode: `<incidentId>#<runId>` (issue 10). */
+  episodeId: z.string().optional(),
+  /** 1-based position among the incident's episodes, when recorded. */
+  episode: z.number().int().optional(),
   status: z.enum(['running', 'closed']),
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, … */
   executionStatus: z.string(),
@@ -250,7 +269,11 @@ export const incidentAlertSchema = z.object({
   labels: labelMap,
   annotations: labelMap,
   startsAt: z.string(),
+  /** Set on resolved notices (issue 10). */
+  endsAt: z.string().optional(),
   receivedAt: z.string(),
+  /** `truncatedAlerts` of the notification this alert came in. */
+  truncatedAlerts: z.number().int().optional(),
 });
 export type IncidentAlert = z.infer<typeof incidentAlertSchema>;
 
@@ -258,16 +281,39 @@ export type IncidentAlert = z.infer<typeof incidentAlertSchema>;
  * GET /v1/incidents/:id: the incident workflow's own status (classification, guardrails, its
  * approvals) merged with the live status of the playbook child currently or last running.
  */
+const trackedAlertSchema = z.object({
+  fingerprint: z.string(),
+  status: z.enum(['firing', 'resolved']),
+  startsAt: z.string(),
+  generation: z.number(),
+  endsAt: z.string().optional(),
+});
+
 export const incidentViewSchema = z.object({
   incidentId: z.string(),
+  /** The episode shown: `<incidentId>#<runId>`; absent for runs recorded before episodes. */
+  episodeId: z.string().optional(),
+  episode: z.number().int().optional(),
   running: z.boolean(),
   executionStatus: z.string(),
   classification: classificationSchema.optional(),
   /** The routing rule that matched, or why none did. */
   route: z
-    .object({ rule: z.string().optional(), playbook: z.string().optional(), reason: z.string().optional() })
+    .object({
+      rule: z.string().optional(),
+      playbook: z.string().optional(),
+      reason: z.string().optional(),
+      /** The full label-derived resource when the resource id was shortened by a digest. */
+      resourceFull: z.string().optional(),
+    })
     .optional(),
   alerts: z.array(incidentAlertSchema),
+  /** Each attached alert by fingerprint: generation (startsAt), endsAt, firing or resolved. */
+  alertStates: z.array(trackedAlertSchema).optional(),
+  /** Notices older than what was known for their fingerprint: ignored and counted. */
+  staleNotices: z.number().int().optional(),
+  /** The largest truncatedAlerts of the notifications that reached this episode. */
+  truncatedAlerts: z.number().int().optional(),
   /** How many times the alert fired again while this incident was open. */
   repeats: z.number().int(),
   /** The playbook runs (child workflow ids) this incident started, in order. */

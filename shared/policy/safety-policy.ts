@@ -22,6 +22,9 @@ export class PolicyError extends Error {
     super(message);
     this.name = 'PolicyError';
   }
+
+  /** The incident the refused request would have opened or joined (set by alert routing). */
+  incidentId?: string;
 }
 
 export interface RecoveryRequest {
@@ -217,7 +220,7 @@ export class SafetyPolicy {
     if (kind !== r.def.resourceKind) {
       throw new PolicyError(
         ErrorTypes.ResourceMismatch,
-        `${r.def.name} recovers ${r.def.resourceKind}:<id> resources, not ${kind}:`,
+        `playbook ${r.def.name} acts on ${r.def.resourceKind}:<id> resources, not ${kind}:<id>`,
         {
           setting: 'resource',
           requested: r.resource,

@@ -2,10 +2,11 @@
 // incident workflow acts on. Pure functions over the parsed routing file, so the API, the CLI
 // and the tests all route the same way.
 import { type AlertmanagerAlert, type Classification, type Severity } from '../api/schemas';
-import { incidentIdFor, type BudgetPolicy, type RouteDecision } from '../incident';
-import { resourceSchema, type ApprovalPolicy } from '../playbook';
+import { incidentIdFor, type BudgetPolicy, type RecurrencePolicy, type RouteDecision } from '../incident';
+import { type ApprovalPolicy } from '../playbook';
+import { resourceFromLabel, resourceProblem } from '../resource';
 import { playbookDefinition } from '../playbooks';
-import { SafetyPolicy } from '../policy/safety-policy';
+import { PolicyError, SafetyPolicy } from '../policy/safety-policy';
 import { loadYamlFile } from './load-yaml';
 import { routingFileSchema, type RouteRule, type RoutingFile } from './schema';
 
@@ -71,6 +72,11 @@ export class RoutingTable {
     return this.file.guardrails.budget;
   }
 
+  /** A fault that comes back this many times within the window goes to a human (issue 10). */
+  get recurrence(): RecurrencePolicy {
+    return this.file.guardrails.recurrence;
+  }
+
   /** The policy file's approval settings for the rule's playbook, tightened by the routing file. */
   policyFor(rule: RouteRule | undefined, category: Classification['category']): ApprovalPolicy {
     const policy = this.policy.tightenApproval(
@@ -116,30 +122,40 @@ export class RoutingTable {
         classification,
         approvalPolicy: this.policyFor(rule, classification.category),
         reason,
+        cooldown: rule?.cooldown ?? this.file.guardrails.cooldown,
       },
     });
     if (!rule) return byFingerprint(`no routing rule matches alertname=${alert.labels.alertname ?? '?'}`);
 
-    let resource: string;
+    let filled: string;
     let params: Record<string, unknown>;
     try {
-      resource = fill(rule.resource, alert);
+      filled = fill(rule.resource, alert);
       params = fillDeep(rule.params, alert) as Record<string, unknown>;
     } catch (err) {
       if (err instanceof MissingLabel) return byFingerprint(`rule ${rule.name}: ${err.message}`);
       throw err;
     }
-    if (!resourceSchema.safeParse(resource).success) {
-      return byFingerprint(`rule ${rule.name}: resource ${JSON.stringify(resource)} is not <kind>:<id>`);
+    // Over-long label values are shortened by a digest (the lock stays stable per value).
+    const colon = filled.indexOf(':');
+    const shaped = colon > 0 ? resourceFromLabel(filled.slice(0, colon), filled.slice(colon + 1)) : undefined;
+    if (!shaped) {
+      const shown = filled.length > 200 ? `${filled.slice(0, 200)}…` : filled;
+      return byFingerprint(
+        `rule ${rule.name}: resource ${JSON.stringify(shown)} is not <kind>:<id> (${resourceProblem(filled) ?? 'invalid'})`,
+      );
     }
+    const resource = shaped.resource;
     const incidentId = incidentIdFor(`${rule.playbook}:${resource}`);
     const decision: RouteDecision = {
       rule: rule.name,
       playbook: rule.playbook,
       resource,
+      resourceFull: shaped.full,
       params,
       classification,
       approvalPolicy: this.policyFor(rule, classification.category),
+      cooldown: rule.cooldown ?? this.file.guardrails.cooldown,
     };
     const def = playbookDefinition(rule.playbook);
     if (!def) {
@@ -149,7 +165,13 @@ export class RoutingTable {
       };
     }
     // Annotations may tighten the policy's safety settings, never loosen them: PolicyError (400).
-    const resolved = this.policy.resolve({ def, resource, params, source: `alert ${rule.name}` });
+    let resolved;
+    try {
+      resolved = this.policy.resolve({ def, resource, params, source: `alert ${rule.name}` });
+    } catch (err) {
+      if (err instanceof PolicyError) err.incidentId = incidentId;
+      throw err;
+    }
     const parsed = def.paramsSchema.safeParse(resolved.params);
     if (!parsed.success) {
       const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

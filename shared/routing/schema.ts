@@ -36,6 +36,8 @@ export const routeRuleSchema = z.strictObject({
     recoverability: z.enum(RECOVERABILITY).default('approval'),
   }),
   approvalPolicy: approvalOverrideSchema.optional(),
+  /** How long a closed episode's firings are remembered: the same firing re-delivered starts nothing. */
+  cooldown: durationSchema.optional(),
 });
 export type RouteRule = z.infer<typeof routeRuleSchema>;
 
@@ -47,8 +49,20 @@ export const routingFileSchema = z.strictObject({
         .default({ max: 10, window: '10m' }),
       needsHumanTimeout: durationSchema.default('24h'),
       maxRunsPerIncident: z.number().int().min(1).max(20).default(3),
+      /** Default cooldown of every route (see routeRuleSchema.cooldown). */
+      cooldown: durationSchema.default('30m'),
+      /** `episodes` episodes of one incident within `window`: the recovery did not hold, a human takes over. */
+      recurrence: z
+        .strictObject({ episodes: z.number().int().min(2).max(100), window: durationSchema })
+        .default({ episodes: 3, window: '1h' }),
     })
-    .default({ budget: { max: 10, window: '10m' }, needsHumanTimeout: '24h', maxRunsPerIncident: 3 }),
+    .default({
+      budget: { max: 10, window: '10m' },
+      needsHumanTimeout: '24h',
+      maxRunsPerIncident: 3,
+      cooldown: '30m',
+      recurrence: { episodes: 3, window: '1h' },
+    }),
   defaults: z
     .strictObject({ approvalPolicy: approvalOverrideSchema.default({}) })
     .default({ approvalPolicy: {} }),

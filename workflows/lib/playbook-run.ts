@@ -16,6 +16,7 @@ import { type PlaybookContext } from '../../shared/playbook';
 import { OutcomeAttr, PhaseAttr, PlaybookAttr } from '../../shared/search-attributes';
 import { prefixOfWorkflowQueue } from '../../shared/task-queues';
 import {
+  alertFiringSignal,
   alertResolvedSignal,
   pauseSignal,
   resumeSignal,
@@ -68,6 +69,11 @@ export class PlaybookRun {
   private phaseBeforePause: Phase = 'running';
   private readonly controlListeners: ((signal: ControlSignal) => void)[] = [];
   private baselinePending = false;
+  /**
+   * The id this run's audit entries and notifications are keyed under: the workflow id, or for an
+   * incident the episode id, so a recurring incident's effects never collide with an earlier one's.
+   */
+  ledgerId: string;
 
   constructor(
     playbook: string,
@@ -91,6 +97,7 @@ export class PlaybookRun {
       startedAt: now,
       updatedAt: now,
     };
+    this.ledgerId = this.status.workflowId;
     this.audit = activitiesOn<AuditActivities>('control', 'bookkeeping');
     this.gate = new ApprovalGate({
       initiator: () => this.ctx.initiator,
@@ -129,7 +136,7 @@ export class PlaybookRun {
       },
       onTimeout: async (p) => {
         await this.audit.notify({
-          workflowId: this.status.workflowId,
+          workflowId: this.ledgerId,
           key: `approval-timeout:${p.id}`,
           severity: 'critical',
           message: `No decision on "${p.question}" for ${this.status.resource} by ${p.deadline}; taking the safe default: ${p.onTimeout}`,
@@ -155,6 +162,12 @@ export class PlaybookRun {
       this.notifyControl({ kind: 'alertResolved', at });
       if (this.status.alertResolved) return;
       this.status.alertResolved = true;
+      this.touch();
+    });
+    // The incident's alerts are tracked per fingerprint: one that fires again clears the resolution.
+    setHandler(alertFiringSignal, () => {
+      if (!this.status.alertResolved) return;
+      this.status.alertResolved = false;
       this.touch();
     });
   }
@@ -310,7 +323,7 @@ export class PlaybookRun {
   /** Writes an audit entry; `key` must be unique within this workflow and stable across replays. */
   async record(key: string, kind: string, actor: string, detail: Record<string, unknown>): Promise<void> {
     await this.audit.recordAudit({
-      workflowId: this.status.workflowId,
+      workflowId: this.ledgerId,
       runId: workflowInfo().runId,
       entryKey: key,
       kind,
@@ -325,7 +338,7 @@ export class PlaybookRun {
     severity: 'info' | 'warning' | 'critical',
     message: string,
   ): Promise<{ sent: boolean }> {
-    return this.audit.notify({ workflowId: this.status.workflowId, key, severity, message });
+    return this.audit.notify({ workflowId: this.ledgerId, key, severity, message });
   }
 
   /** Closes the run: the result becomes part of the status, the audit trail and the search attributes. */

@@ -305,7 +305,9 @@ describe('a trigger, an annotation or a schedule may not loosen a safety setting
     await expect(h.client.workflow.getHandle(incidentId).describe()).rejects.toThrow();
   });
 
-  test('an alert annotation asking for checkEvery 0s: 400, nothing started', async () => {
+  // Issue 10: nothing Alertmanager can send fails its whole group; the alert is `rejected`, naming
+  // the setting, and audited.
+  test('an alert annotation asking for checkEvery 0s: rejected naming the setting, audited, nothing started', async () => {
     const res = await h.call(
       'alertmanager',
       'POST',
@@ -320,13 +322,17 @@ describe('a trigger, an annotation or a schedule may not loosen a safety setting
         },
       ]),
     );
-    expect([res.status, res.body.error, res.body.details.setting]).toEqual([
-      400,
-      'PolicyViolation',
-      'checkEvery',
+    const incidentId = `incident:consumer-safe-mode-restart:group:${h.prefix}-g`;
+    expect(res.status).toBe(202);
+    expect(res.body.incidents).toEqual([
+      expect.objectContaining({
+        incidentId,
+        action: 'rejected',
+        reason: expect.stringMatching(/^PolicyViolation \(checkEvery\)/),
+      }),
     ]);
-    await expect(
-      h.client.workflow.getHandle(`incident:consumer-safe-mode-restart:group:${h.prefix}-g`).describe(),
-    ).rejects.toThrow();
+    const audited = await auditOf(incidentId, 'policy-refused');
+    expect(audited.map((r) => r.detail.setting)).toContain('checkEvery');
+    await expect(h.client.workflow.getHandle(incidentId).describe()).rejects.toThrow();
   });
 });

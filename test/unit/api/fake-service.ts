@@ -25,7 +25,7 @@ export function createFakeService(overrides: Partial<ApiService> = {}): {
   const base: ApiService = {
     ingestAlertmanager: (payload) =>
       ok({
-        incidents: payload.alerts.map((a) => ({
+        incidents: (payload.alerts as { fingerprint: string; status: string }[]).map((a) => ({
           fingerprint: a.fingerprint,
           incidentId: `alert:${a.fingerprint}`,
           action: a.status === 'resolved' ? ('resolved' as const) : ('started' as const),

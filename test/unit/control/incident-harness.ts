@@ -13,10 +13,22 @@ export interface Fakes {
   audit: { entryKey: string; kind: string; actor: string }[];
   notified: string[];
   probeCalls: number;
+  /** Episodes opened (episode ids) and closed (episode id → outcome). */
+  episodes: string[];
+  closedEpisodes: Record<string, string>;
 }
 
 export function newFakes(): Fakes {
-  return { paused: false, budgetLeft: 10, claims: [], audit: [], notified: [], probeCalls: 0 };
+  return {
+    paused: false,
+    budgetLeft: 10,
+    claims: [],
+    audit: [],
+    notified: [],
+    probeCalls: 0,
+    episodes: [],
+    closedEpisodes: {},
+  };
 }
 
 export async function startIncidentWorkers(env: TestWorkflowEnvironment, fakes: Fakes) {
@@ -36,6 +48,14 @@ export async function startIncidentWorkers(env: TestWorkflowEnvironment, fakes: 
         return Promise.resolve({ sent: true });
       },
       readControlFlag: () => Promise.resolve({ paused: fakes.paused }),
+      openEpisode: (e: { episodeId: string }) => {
+        if (!fakes.episodes.includes(e.episodeId)) fakes.episodes.push(e.episodeId);
+        return Promise.resolve({ ordinal: fakes.episodes.indexOf(e.episodeId) + 1, recent: 1 });
+      },
+      closeEpisode: (e: { episodeId: string; outcome: string }) => {
+        fakes.closedEpisodes[e.episodeId] = e.outcome;
+        return Promise.resolve();
+      },
       claimRecoveryBudget: (c: { claimKey: string; max: number }) => {
         fakes.claims.push(c.claimKey);
         const granted = fakes.budgetLeft > 0;

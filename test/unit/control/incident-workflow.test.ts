@@ -1,8 +1,12 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { alertFiredSignal, incidentDetailsQuery, type IncidentInput } from '../../../shared/incident';
 import {
-  alertResolvedSignal,
+  alertFiredSignal,
+  alertNoticeSignal,
+  incidentDetailsQuery,
+  type IncidentInput,
+} from '../../../shared/incident';
+import {
   approveUpdate,
   resumeSignal,
   statusQuery,
@@ -76,8 +80,12 @@ test('a routed incident runs the playbook as child <id>/run-1 and closes recover
     const result = (await h.result()) as PlaybookResult;
     expect(result.outcome).toBe('recovered');
     const details = await h.query(incidentDetailsQuery);
-    expect(details.runs).toEqual([{ workflowId: `${id}/run-1`, outcome: 'recovered' }]);
-    expect(fakes.claims).toEqual([`${id}/run-1`]);
+    // Effect keys are unique per episode: `<incidentId>#<runId>/run-1`.
+    const episodeId = `${id}#${(await h.describe()).runId}`;
+    expect(details.episodeId).toBe(episodeId);
+    expect(details.runs).toEqual([{ workflowId: `${episodeId}/run-1`, outcome: 'recovered' }]);
+    expect(fakes.claims).toEqual([`${episodeId}/run-1`]);
+    expect(fakes.closedEpisodes).toEqual({ [episodeId]: 'recovered' });
     expect(fakes.probeCalls).toBe(3);
     expect(fakes.audit.map((a) => a.kind)).toEqual(
       expect.arrayContaining(['incident-classified', 'budget-granted', 'step-succeeded', 'closed-recovered']),
@@ -185,7 +193,12 @@ test('an alert resolved before any action closes resolved-before-action without 
   fakes.paused = true;
   await withIncident(fakes, {}, async (h) => {
     await until(h, (st) => st.phase === 'paused');
-    await h.signal(alertResolvedSignal, { at: new Date().toISOString() });
+    // The intake's per-alert notice: the incident's only alert resolved.
+    await h.signal(alertNoticeSignal, {
+      ...incidentInput({ incidentId: 'x' }).alert!,
+      status: 'resolved',
+      endsAt: '2025-01-01T00:05:00Z',
+    });
     await h.signal(resumeSignal, { by: 'admin' });
     // The run was already past the budget claim; the resolved alert still stops it before the child.
     const result = (await h.result()) as PlaybookResult;
