@@ -113,6 +113,8 @@ export interface PlaybookStatus {
   decisions: DecisionRecord[];
   compensations: CompensationStatus[];
   plan?: PlannedAction[];
+  /** Playbook-specific live figures (rows replayed, drift found and fixed, breaker state). */
+  progress?: Record<string, unknown>;
   result?: PlaybookResult;
   startedAt: string;
   updatedAt: string;

@@ -17,6 +17,7 @@ import { createKafkaRedriveActivities } from '../activities/kafka/redrive';
 import { createOrgCacheActivities } from '../activities/org/org-cache-activities';
 import { createOrgDeletionPostgresActivities } from '../activities/org/org-deletion-postgres';
 import { createOutboxRelayActivities } from '../activities/outbox/outbox-relay-activities';
+import { createOutboxReplayActivities } from '../activities/outbox/outbox-replay-activities';
 import { type InfraQueue } from '../shared/task-queues';
 
 export interface WorkerDeps {
@@ -29,7 +30,11 @@ export interface WorkerDeps {
 export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
   return {
     control: { ...createAuditActivities(deps), ...createGuardrailActivities(deps) },
-    postgres: { ...createPostgresProbeActivities(deps), ...createOrgDeletionPostgresActivities(deps) },
+    postgres: {
+      ...createPostgresProbeActivities(deps),
+      ...createOrgDeletionPostgresActivities(deps),
+      ...createOutboxReplayActivities(deps),
+    },
     redis: {
       ...createRedisProbeActivities(deps),
       ...createConsumerControlActivities(deps),
@@ -41,6 +46,7 @@ export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> 
       ...createKafkaQuarantineActivities(deps),
       ...createKafkaRedriveActivities(deps),
       ...createOutboxRelayActivities(deps),
+      ...createOutboxReplayActivities(deps),
     },
   };
 }

@@ -5,6 +5,7 @@ import { type PlaybookName } from '../playbook';
 import { consumerSafeModeRestartParamsSchema } from './consumer-safe-mode-restart';
 import { healthProbeParamsSchema } from './health-probe';
 import { orgDeletionParamsSchema } from './org-deletion';
+import { outboxReplayParamsSchema } from './outbox-replay';
 import { quarantineRedriveParamsSchema } from './quarantine-redrive';
 
 export interface PlaybookDefinition {
@@ -46,6 +47,13 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     paramsSchema: orgDeletionParamsSchema,
     resourceKind: 'org',
     description: 'Delete an org through a saga with a grace period, or remove the orphans of a deleted one',
+  },
+  'outbox-replay': {
+    name: 'outbox-replay',
+    workflowType: 'outboxReplayWorkflow',
+    paramsSchema: outboxReplayParamsSchema,
+    resourceKind: 'outbox',
+    description: 'Publish the rows an outbox accumulated, in order per aggregate, each event once',
   },
 };
 
