@@ -197,7 +197,12 @@ export class ConsumerRuntime {
       this.o.log(`joined as ${e.payload.memberId}: ${this.health.lastJoinMs} ms since (re)start`);
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!this.halted) this.o.log(`kafkajs crash: ${e.payload.error.message}`);
+      if (this.halted) return;
+      this.o.log(`kafkajs crash: ${e.payload.error.message}`);
+      // kafkajs does not restart itself (restartOnFailure is off, message failures go through
+      // halt()); a crash from the broker side, such as "the coordinator is loading" right after a
+      // broker restart, would otherwise leave the consumer out of its group for good.
+      if (!e.payload.restart) this.restartAfterBrokerCrash(consumer);
     });
     this.consumer = consumer;
     this.runningMode = mode;
@@ -287,6 +292,27 @@ export class ConsumerRuntime {
       this.crashTimer = setTimeout(() => {
         this.crashTimer = undefined;
         void this.enqueue(() => this.reconcile());
+      }, this.o.crashBackoffMs);
+    });
+  }
+
+  /** Restarts after the back-off, and again after each back-off while the broker stays away. */
+  private restartAfterBrokerCrash(consumer?: Consumer): void {
+    void this.enqueue(async () => {
+      if (consumer && consumer !== this.consumer) return;
+      await this.stopConsumer();
+      this.setState('crashed');
+      this.crashedAtVersion = this.control?.version;
+      this.crashTimer = setTimeout(() => {
+        this.crashTimer = undefined;
+        void this.enqueue(async () => {
+          try {
+            await this.reconcile();
+          } catch (err) {
+            this.o.log(`restart failed: ${(err as Error).message}`);
+            this.restartAfterBrokerCrash();
+          }
+        });
       }, this.o.crashBackoffMs);
     });
   }

@@ -14,6 +14,8 @@ import {
 import { createKafkaGroupActivities } from '../activities/kafka/group-admin';
 import { createKafkaQuarantineActivities } from '../activities/kafka/quarantine';
 import { createKafkaRedriveActivities } from '../activities/kafka/redrive';
+import { createCacheRepairActivities } from '../activities/entitlements/cache-repair-activities';
+import { createEntitlementResyncActivities } from '../activities/entitlements/resync-activities';
 import { createOrgCacheActivities } from '../activities/org/org-cache-activities';
 import { createOrgDeletionPostgresActivities } from '../activities/org/org-deletion-postgres';
 import { createOutboxRelayActivities } from '../activities/outbox/outbox-relay-activities';
@@ -39,6 +41,8 @@ export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> 
       ...createRedisProbeActivities(deps),
       ...createConsumerControlActivities(deps),
       ...createOrgCacheActivities(deps),
+      ...createEntitlementResyncActivities(deps),
+      ...createCacheRepairActivities(deps),
     },
     kafka: {
       ...createKafkaProbeActivities(deps),

@@ -1,0 +1,42 @@
+// Stopping one part of the checkout's own stack (by its pid file, as an operator or a fault check
+// would) and starting it again with `stack up`, which starts only what is down. Used by the outage
+// tests (Kafka stopped while the outbox fills, PostgreSQL gone mid-resync).
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT, STATE_DIR } from '../../shared/paths';
+
+const run = promisify(execFile);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops a part (its whole process group). PostgreSQL gets SIGINT (fast shutdown: a SIGTERM would
+ * wait for every client to disconnect); the rest SIGTERM; SIGKILL after 20 s.
+ */
+export async function stopPart(part: 'kafka' | 'postgres' | 'redis'): Promise<void> {
+  const pid = Number(readFileSync(join(STATE_DIR, 'run', `${part}.pid`), 'utf8').trim());
+  process.kill(-pid, part === 'postgres' ? 'SIGINT' : 'SIGTERM');
+  const deadline = Date.now() + 20_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(-pid, 'SIGKILL');
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** `stack up`: starts whatever is down and waits until it answers. */
+export async function stackUp(): Promise<void> {
+  await run('bash', [join(REPO_ROOT, 'scripts/stack/stack.sh'), 'up'], {
+    cwd: REPO_ROOT,
+    env: process.env,
+    timeout: 240_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
