@@ -1,10 +1,11 @@
 // Stopping one part of the checkout's own stack (by its pid file, as an operator or a fault check
 // would) and starting it again with `stack up`, which starts only what is down. Used by the outage
-// tests (Kafka stopped while the outbox fills, PostgreSQL gone mid-resync).
+// tests (Kafka stopped while the outbox fills, the billing database gone mid-resync).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { escapeIdentifier, type Pool } from 'pg';
 import { REPO_ROOT, STATE_DIR } from '../../shared/paths';
 
 const run = promisify(execFile);
@@ -39,4 +40,22 @@ export async function stackUp(): Promise<void> {
     timeout: 240_000,
     maxBuffer: 16 * 1024 * 1024,
   });
+}
+
+/**
+ * Makes one database of the stack's PostgreSQL unreachable (new connections refused, existing
+ * ones terminated) while the server and its other databases stay up: the platform's billing
+ * database going away while Rebound's own state database stays (they are separate servers in
+ * production; one server in the local stack). `statePool` must be connected to another database.
+ */
+export async function blockDatabase(statePool: Pool, database: string): Promise<void> {
+  await statePool.query(`ALTER DATABASE ${escapeIdentifier(database)} ALLOW_CONNECTIONS false`);
+  await statePool.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
+}
+
+export async function unblockDatabase(statePool: Pool, database: string): Promise<void> {
+  await statePool.query(`ALTER DATABASE ${escapeIdentifier(database)} ALLOW_CONNECTIONS true`);
 }

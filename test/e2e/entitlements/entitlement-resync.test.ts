@@ -1,8 +1,8 @@
 // entitlement-resync on the real stack, 10,000 orgs: (1) 2% of the caches drifted, missing, extra
 // or holding a removed member: afterwards every cache equals its rows, extras and orphans are
-// gone, and exactly the changed orgs got one EntitlementsResynced event; (2) PostgreSQL stopped
-// mid-run: the breaker opens (visible in the status), the cache is not touched while it is down,
-// and the run finishes after it returns; (3) the worker SIGKILLed mid-run: the run resumes from
+// gone, and exactly the changed orgs got one EntitlementsResynced event; (2) the billing database
+// unreachable mid-run: the breaker opens (visible in the status), the cache is not touched while
+// it is down, and the run finishes after it returns; (3) the worker SIGKILLed mid-run: the run resumes from
 // its cursor and no page is committed twice (the page log counts them). Checked in the stores.
 import { type Client, type WorkflowHandle } from '@temporalio/client';
 import { type Redis } from 'ioredis';
@@ -22,7 +22,7 @@ import {
   removeFixtureOrgs,
   type FixtureOrg,
 } from '../../support/entitlement-fixtures';
-import { stackUp, stopPart } from '../../support/stack-parts';
+import { blockDatabase, stackUp, unblockDatabase } from '../../support/stack-parts';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
 
@@ -31,6 +31,7 @@ const prefix = uniquePrefix('e2e-resync');
 const workers: WorkerProcess[] = [];
 let client: Client;
 let pool: Pool;
+let statePool: Pool;
 let redis: Redis;
 let orgs: FixtureOrg[] = [];
 let ids: string[] = [];
@@ -39,6 +40,7 @@ let seq = 0;
 beforeAll(async () => {
   client = await connectClient(config);
   pool = createPool(config, 'platform', 4);
+  statePool = createPool(config, 'state', 1);
   redis = createRedis(config, 'rebound-test-resync');
   workers.push(await startWorkerProcess(prefix));
   orgs = await createEntitledOrgs(pool, redis, 10_000);
@@ -47,10 +49,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const w of workers) await w.kill('SIGKILL');
+  await unblockDatabase(statePool, config.postgres.platformDb);
   await stackUp();
   await removeFixtureOrgs(pool, redis, ids);
   await client.connection.close();
-  await pool.end();
+  await Promise.all([pool.end(), statePool.end()]);
   redis.disconnect();
 }, 300_000);
 
@@ -106,11 +109,11 @@ test('2% drift: every cache equals its rows afterwards, extras gone, events for 
   expect(unchangedWithEvent).toEqual([]);
 }, 300_000);
 
-test('PostgreSQL down mid-run: breaker opens, cache untouched, run finishes after it returns', async () => {
+test('billing database unreachable mid-run: breaker opens, cache untouched, run finishes after it returns', async () => {
   await introduceDrift(pool, redis, orgs, 0.02);
   const h = await start({ pageSize: 100, pagePauseMs: 40 });
   await until('ten pages', async () => ((await progress(h))?.pages ?? 0) >= 10, 120_000);
-  await stopPart('postgres');
+  await blockDatabase(statePool, config.postgres.platformDb);
   const atStop = await cacheDigest(redis, ids);
   await until(
     'the breaker open in the status',
@@ -120,7 +123,7 @@ test('PostgreSQL down mid-run: breaker opens, cache untouched, run finishes afte
   expect((await progress(h))?.degraded).toBeDefined();
   await new Promise((r) => setTimeout(r, 5_000));
   expect(await cacheDigest(redis, ids)).toBe(atStop);
-  await stackUp();
+  await unblockDatabase(statePool, config.postgres.platformDb);
   const result = (await h.result()) as PlaybookResult;
   expect(result.outcome).toBe('recovered');
   expect(await mismatches(pool, redis, ids)).toEqual([]);
