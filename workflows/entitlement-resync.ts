@@ -22,7 +22,7 @@ import { PlaybookRun } from './lib/playbook-run';
 import { ApplicationFailure } from '@temporalio/workflow';
 
 /** Seconds of paging per activity call: the status's counts are at most this old. */
-const ROUND_SECONDS = 20;
+const ROUND_SECONDS = 10;
 
 export async function entitlementResyncWorkflow(
   input: PlaybookInput<EntitlementResyncParams>,
@@ -81,72 +81,72 @@ export async function entitlementResyncWorkflow(
         : undefined,
     });
 
-  for (let round = 1; !state?.done; round++) {
-    try {
-      state = await run.step(
-        `resync#${round}`,
-        () =>
-          long.resyncEntitlementPages({
-            runKey,
-            pageSize: p.pageSize,
-            pagePauseMs: p.pagePauseMs,
-            maxSeconds: ROUND_SECONDS,
-          }),
-        {
+  // Runs a phase as numbered steps until one succeeds. While the database is unreachable or the
+  // breaker is open, the cache stays as it is; the run waits for the breaker's retry time and
+  // tries again, and escalates once it has been degraded for longer than maxDegraded.
+  let attemptNo = 0;
+  async function resilient<T>(label: string, call: () => Promise<T>): Promise<T | 'escalate'> {
+    for (;;) {
+      attemptNo += 1;
+      try {
+        const result = await run.step(`${label}#${attemptNo}`, call, {
           mutating: true,
           maxAttempts: 2,
           initialBackoffMs: 1_000,
-          summarize: (s) => `${s.pages} page(s), cursor ${s.cursor}`,
-        },
-      );
-      degradedSince = undefined;
-      show(state.breaker);
-    } catch (err) {
-      // The database is unreachable or the breaker is open: keep the cache, wait, try again.
-      const open = errorType(err) === ErrorTypes.CircuitOpen;
-      const cause = rootCause(err);
-      const breaker =
-        open && cause instanceof ApplicationFailure && cause.details?.[0]
-          ? (cause.details[0] as BreakerView)
-          : await quick.billingBreakerState();
-      degradedSince ??= Date.now();
-      show(breaker, describeError(err));
-      if (Date.now() - degradedSince > maxDegradedMs) {
-        await run.notify(
-          'billing-db-unavailable',
-          'critical',
-          `entitlement resync: billing database unavailable for ${p.maxDegraded}; cache kept as last known good`,
-        );
-        return run.close({
-          outcome: 'escalated',
-          summary: `billing database unavailable for more than ${p.maxDegraded}: cache kept as last known good`,
-          details: { progress: state, breaker },
         });
+        degradedSince = undefined;
+        return result;
+      } catch (err) {
+        const open = errorType(err) === ErrorTypes.CircuitOpen;
+        const cause = rootCause(err);
+        const breaker =
+          open && cause instanceof ApplicationFailure && cause.details?.[0]
+            ? (cause.details[0] as BreakerView)
+            : await quick.billingBreakerState();
+        degradedSince ??= Date.now();
+        show(breaker, describeError(err));
+        if (Date.now() - degradedSince > maxDegradedMs) return 'escalate';
+        const retryAt = breaker.retryAt ? Date.parse(breaker.retryAt) : 0;
+        await sleep(Math.max(retryAt - Date.now(), 2_000));
       }
-      const retryAt = breaker.retryAt ? Date.parse(breaker.retryAt) : 0;
-      await sleep(Math.max(retryAt - Date.now(), 2_000));
     }
   }
+  const escalate = async () => {
+    await run.notify(
+      'billing-db-unavailable',
+      'critical',
+      `entitlement resync: billing database unavailable for ${p.maxDegraded}; cache kept as last known good`,
+    );
+    return run.close({
+      outcome: 'escalated',
+      summary: `billing database unavailable for more than ${p.maxDegraded}: cache kept as last known good`,
+      details: { progress: state },
+    });
+  };
 
-  state = await run.step('sweep-orphan-caches', () => long.sweepOrphanCaches({ runKey }), {
-    mutating: true,
-    maxAttempts: 5,
-    summarize: (s) => `${s.counts.extra} extra cache(s) removed so far`,
-  });
-  const verify = await run.step(
-    'verify-sample',
-    () =>
-      long.verifyRepairedSample({
+  while (!state?.done) {
+    const r = await resilient('resync', () =>
+      long.resyncEntitlementPages({
         runKey,
-        sample: p.verifySample,
-        doNotCacheForMs: parseDuration(p.doNotCacheFor),
+        pageSize: p.pageSize,
+        pagePauseMs: p.pagePauseMs,
+        maxSeconds: ROUND_SECONDS,
       }),
-    {
-      mutating: true,
-      maxAttempts: 5,
-      summarize: (v) => `${v.checked} checked, ${v.stillWrong.length} still wrong`,
-    },
+    );
+    if (r === 'escalate') return escalate();
+    state = r;
+    show(state.breaker);
+  }
+  const swept = await resilient('sweep-orphan-caches', () => long.sweepOrphanCaches({ runKey }));
+  if (swept === 'escalate') return escalate();
+  const verify = await resilient('verify-sample', () =>
+    long.verifyRepairedSample({
+      runKey,
+      sample: p.verifySample,
+      doNotCacheForMs: parseDuration(p.doNotCacheFor),
+    }),
   );
+  if (verify === 'escalate') return escalate();
   state = await run.step('read-counts', () => quick.resyncProgress({ runKey }), { maxAttempts: 5 });
   show(state.breaker);
   const c = state.counts;
