@@ -72,6 +72,11 @@ async function progress(h: WorkflowHandle): Promise<(ResyncProgress & { degraded
   return (await h.query(statusQuery)).progress as (ResyncProgress & { degraded?: unknown }) | undefined;
 }
 
+/** Pages committed so far, read from the run's progress record in Redis (not the status). */
+async function committedPages(h: WorkflowHandle): Promise<number> {
+  return redis.llen(pageLogKey(h.workflowId));
+}
+
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -112,7 +117,7 @@ test('2% drift: every cache equals its rows afterwards, extras gone, events for 
 test('billing database unreachable mid-run: breaker opens, cache untouched, run finishes after it returns', async () => {
   await introduceDrift(pool, redis, orgs, 0.02);
   const h = await start({ pageSize: 100, pagePauseMs: 40 });
-  await until('ten pages', async () => ((await progress(h))?.pages ?? 0) >= 10, 120_000);
+  await until('ten pages', async () => (await committedPages(h)) >= 10, 120_000);
   await blockDatabase(statePool, config.postgres.platformDb);
   const atStop = await cacheDigest(redis, ids);
   await until(
@@ -132,7 +137,7 @@ test('billing database unreachable mid-run: breaker opens, cache untouched, run 
 test('worker SIGKILLed mid-run: resumes from the cursor, no page committed twice', async () => {
   await introduceDrift(pool, redis, orgs, 0.02);
   const h = await start({ pageSize: 100, pagePauseMs: 30 });
-  await until('twenty pages', async () => ((await progress(h))?.pages ?? 0) >= 20, 120_000);
+  await until('twenty pages', async () => (await committedPages(h)) >= 20, 120_000);
   await workers[workers.length - 1].kill('SIGKILL');
   const pagesAtKill = await redis.llen(pageLogKey(h.workflowId));
   workers.push(await startWorkerProcess(prefix));
