@@ -37,7 +37,7 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
     },
 
     /**
-     * Publishes batches until the outbox is drained, only rows other relays hold are left, or
+     * Publishes batches (pipelined, see RelaySession.relayAll) until the outbox is drained or
      * `roundSeconds` passed. Throws (transient) when Kafka or the database fails; what was
      * published stays published.
      */
@@ -59,16 +59,19 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
       const deadline = Date.now() + args.roundSeconds * 1_000;
       const session = await openRelaySession({ pool, kafka: deps.kafka });
       try {
-        while (Date.now() < deadline) {
-          const r = await session.relayBatch({ limit: args.batchSize });
-          round.batches += 1;
-          round.produced += r.produced.length;
-          round.recovered += r.recovered.length;
-          round.alreadyPublished += r.alreadyPublished.length;
-          round.busy = r.busy.length;
-          ctx.heartbeat(round);
-          if (r.produced.length + r.recovered.length + r.alreadyPublished.length === 0) break;
-        }
+        const total = await session.relayAll({
+          limit: args.batchSize,
+          shouldContinue: () => Date.now() < deadline,
+          onBatch: (t) => {
+            round.batches += 1;
+            round.produced = t.produced.length;
+            round.recovered = t.recovered.length;
+            round.alreadyPublished = t.alreadyPublished.length;
+            round.busy = t.busy.length;
+            ctx.heartbeat(round);
+          },
+        });
+        round.busy = total.busy.length;
       } finally {
         await session.close();
       }

@@ -25,13 +25,14 @@ export interface OutboxRow {
   topic: string;
   message_key: string | null;
   event_type: string;
-  payload: Record<string, unknown>;
+  /** The event's JSON as stored (read as text: it is sent as it is, never parsed here). */
+  payload: string;
   published_at: Date | null;
   relay_partition: number | null;
   relay_from_offset: string | null;
 }
 
-const ROW_COLUMNS = `id, idempotency_key, topic, message_key, event_type, payload, published_at,
+const ROW_COLUMNS = `id, idempotency_key, topic, message_key, event_type, payload::text AS payload, published_at,
                      relay_partition, relay_from_offset`;
 
 export interface RelayFilter {
@@ -70,7 +71,24 @@ export interface RelayDeps {
 export interface RelaySession {
   /** Relays one batch of rows; throws (rows left unpublished, intent kept) if producing fails. */
   relayBatch(filter?: RelayFilter): Promise<RelayResult>;
+  /**
+   * Relays every unpublished row in outbox order, batch after batch, pipelined: while batch N is
+   * on its way to the broker, batch N+1 is locked and its intent committed, and batch N-1 is
+   * marked published. Sends stay strictly one after another (order per aggregate); an aggregate
+   * held back once stays held back for the rest of the call. Stops when the outbox is drained or
+   * `shouldContinue` says so; throws on the first failure (what was acknowledged stays marked).
+   */
+  relayAll(opts: RelayAllOptions): Promise<RelayResult>;
   close(): Promise<void>;
+}
+
+export interface RelayAllOptions {
+  /** Rows per batch. */
+  limit: number;
+  /** Asked before each new batch is started. */
+  shouldContinue?: () => boolean;
+  /** Called after each batch is marked published, with the running totals. */
+  onBatch?: (total: RelayResult) => void;
 }
 
 /**
@@ -81,18 +99,30 @@ export async function openRelaySession(deps: RelayDeps): Promise<RelaySession> {
   const admin = deps.kafka.admin();
   const producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   let lockClient: PoolClient | undefined;
+  let markClient: PoolClient | undefined;
   try {
     await Promise.all([admin.connect(), producer.connect()]);
     lockClient = await deps.pool.connect();
+    markClient = await deps.pool.connect();
+    // Marking rows published need not wait for its WAL flush: a mark lost in a database crash
+    // leaves the row unpublished with its intent, and the next relay finds it on the topic. The
+    // intent, which guards against a second send, stays synchronous. This client is destroyed on
+    // close, so the setting never reaches another user of the pool.
+    await markClient.query('SET synchronous_commit = off');
   } catch (err) {
     lockClient?.release();
+    markClient?.release(true);
     await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
     throw err;
   }
   const conn = lockClient;
+  const marks = markClient;
   const known = new Map<string, number>(); // topic → partition count
   return {
-    relayBatch: (filter = {}) => relayBatch({ ...deps, admin, producer, lockClient: conn, known }, filter),
+    relayBatch: (filter = {}) =>
+      relayBatch({ ...deps, admin, producer, lockClient: conn, markClient: marks, known }, filter),
+    relayAll: (opts) =>
+      relayAll({ ...deps, admin, producer, lockClient: conn, markClient: marks, known }, opts),
     close: async () => {
       // A client whose locks could not be released is destroyed, which releases them.
       const unlocked = await conn.query('SELECT pg_advisory_unlock_all()').then(
@@ -100,6 +130,7 @@ export async function openRelaySession(deps: RelayDeps): Promise<RelaySession> {
         () => false,
       );
       conn.release(!unlocked);
+      marks.release(true);
       await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
     },
   };
@@ -121,6 +152,8 @@ interface BatchDeps extends RelayDeps {
   admin: Admin;
   producer: Producer;
   lockClient: PoolClient;
+  /** Marks rows published (asynchronous commit, see openRelaySession). */
+  markClient: PoolClient;
   known: Map<string, number>;
 }
 
@@ -144,27 +177,118 @@ export async function selectRows(pool: Pool, filter: RelayFilter): Promise<Outbo
   return r.rows;
 }
 
+/** A batch locked, checked and with its intent committed: ready to send. */
+interface PreparedBatch {
+  result: RelayResult;
+  lockedIds: string[];
+  /** Rows to produce, in outbox order. */
+  rows: OutboxRow[];
+  messages: Map<string, Message[]>;
+}
+
 async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayResult> {
+  const prepared = await prepare(deps, await selectRows(deps.pool, filter), new Set());
+  try {
+    await send(deps, prepared);
+    await markSent(deps, prepared);
+    return prepared.result;
+  } finally {
+    await unlockRows(deps.lockClient, prepared.lockedIds);
+  }
+}
+
+/** The next batch, prepared while the current one is sent. */
+type Lookahead = { selected: number; batch?: PreparedBatch };
+
+async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayResult> {
+  const total = emptyResult();
+  const held = new Set<string>();
+  let cursor = '0';
+  const prepareNext = async (): Promise<Lookahead> => {
+    const rows = (
+      await deps.pool.query<OutboxRow>(
+        `SELECT ${ROW_COLUMNS} FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
+        [cursor, opts.limit],
+      )
+    ).rows;
+    if (rows.length === 0) return { selected: 0 };
+    cursor = rows[rows.length - 1].id;
+    return { selected: rows.length, batch: await prepare(deps, rows, held) };
+  };
+  const finish = async (b: PreparedBatch) => {
+    try {
+      await markSent(deps, b);
+    } finally {
+      await unlockRows(deps.lockClient, b.lockedIds);
+    }
+    for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...b.result[k]);
+    opts.onBatch?.(total);
+  };
+
+  let current = await prepareNext();
+  let finishing: Promise<void> = Promise.resolve();
+  try {
+    while (current.batch) {
+      const batch = current.batch;
+      const more = current.selected === opts.limit && (opts.shouldContinue?.() ?? true);
+      const next = more ? prepareNext() : Promise.resolve<Lookahead>({ selected: 0 });
+      // The previous batch's mark, this batch's send and the next batch's preparation overlap.
+      const [sent, marked, prepared] = await Promise.allSettled([send(deps, batch), finishing, next]);
+      if (
+        prepared.status === 'fulfilled' &&
+        prepared.value.batch &&
+        (sent.status === 'rejected' || marked.status === 'rejected')
+      ) {
+        await unlockRows(deps.lockClient, prepared.value.batch.lockedIds).catch(() => undefined);
+      }
+      if (sent.status === 'rejected') {
+        await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+        throw sent.reason;
+      }
+      if (marked.status === 'rejected') {
+        await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+        throw marked.reason;
+      }
+      if (prepared.status === 'rejected') {
+        await finish(batch);
+        throw prepared.reason;
+      }
+      finishing = finish(batch);
+      current = prepared.value;
+    }
+  } finally {
+    await finishing;
+  }
+  return total;
+}
+
+/**
+ * Locks the selected rows, re-reads them under the locks, holds back what another relay holds
+ * (and the rest of its aggregate), checks rows with an earlier intent on their topic, and commits
+ * the intent of the rest. `held` carries held-back aggregates from batch to batch.
+ */
+async function prepare(deps: BatchDeps, selected: OutboxRow[], held: Set<string>): Promise<PreparedBatch> {
   const result = emptyResult();
-  const selected = await selectRows(deps.pool, filter);
   const candidates = selected.filter((r) => {
     if (r.published_at) result.alreadyPublished.push(r.idempotency_key);
     return !r.published_at;
   });
-  if (candidates.length === 0) return result;
-
-  const ids = candidates.map((r) => r.id);
-  const lockedIds = await lockRows(deps.lockClient, ids);
+  if (candidates.length === 0) return { result, lockedIds: [], rows: [], messages: new Map() };
+  const lockedIds = await lockRows(
+    deps.lockClient,
+    candidates.map((r) => r.id),
+  );
   try {
     // Re-read under the locks: another relay may have finished some rows since the selection.
     const current = new Map(
       (
-        await deps.pool.query<OutboxRow>(`SELECT ${ROW_COLUMNS} FROM outbox WHERE id = ANY($1)`, [
+        await deps.pool.query<
+          Pick<OutboxRow, 'id' | 'published_at' | 'relay_partition' | 'relay_from_offset'>
+        >('SELECT id, published_at, relay_partition, relay_from_offset FROM outbox WHERE id = ANY($1)', [
           [...lockedIds],
         ])
       ).rows.map((r) => [r.id, r]),
     );
-    const held = new Set<string>(); // aggregates with a row this relay may not publish now
     const todo: OutboxRow[] = [];
     for (const row of candidates) {
       const aggregate = row.message_key === null ? null : `${row.topic}\u0000${row.message_key}`;
@@ -175,14 +299,15 @@ async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayRe
       } else if (now?.published_at) {
         result.alreadyPublished.push(row.idempotency_key);
       } else if (now) {
-        todo.push(now);
+        todo.push({ ...row, ...now });
       }
     }
     const pending = await recoverEarlierAttempts(deps, todo, result);
-    if (pending.length > 0) await produce(deps, pending, result);
-    return result;
-  } finally {
-    await unlockRows(deps.lockClient, [...lockedIds]);
+    const messages = pending.length > 0 ? await commitIntent(deps, pending) : new Map<string, Message[]>();
+    return { result, lockedIds: [...lockedIds], rows: pending, messages };
+  } catch (err) {
+    await unlockRows(deps.lockClient, [...lockedIds]).catch(() => undefined);
+    throw err;
   }
 }
 
@@ -262,7 +387,8 @@ async function ensureKnown(deps: BatchDeps, topic: string): Promise<number> {
   return n;
 }
 
-async function produce(deps: BatchDeps, rows: OutboxRow[], result: RelayResult): Promise<void> {
+/** Commits each row's intent (partition, that partition's end offset) and builds its message. */
+async function commitIntent(deps: BatchDeps, rows: OutboxRow[]): Promise<Map<string, Message[]>> {
   const partitions = new Map<string, number>();
   const from = new Map<string, string>();
   for (const topic of new Set(rows.map((r) => r.topic))) {
@@ -277,7 +403,8 @@ async function produce(deps: BatchDeps, rows: OutboxRow[], result: RelayResult):
   }
   const ids = rows.map((r) => r.id);
   // The intent is committed before producing: it is what a later attempt scans from. The earliest
-  // offset is kept so a scan covers every earlier attempt.
+  // offset is kept so a scan covers every earlier attempt. Taken while an earlier batch may still
+  // be in flight, the offset can only be lower than where the row lands: still a valid start.
   await deps.pool.query(
     `UPDATE outbox o SET attempts = o.attempts + 1, relay_partition = v.p,
             relay_from_offset = COALESCE(o.relay_from_offset, v.f)
@@ -290,26 +417,44 @@ async function produce(deps: BatchDeps, rows: OutboxRow[], result: RelayResult):
     list.push({
       partition: partitions.get(r.id),
       key: r.message_key,
-      value: JSON.stringify(r.payload),
+      value: r.payload,
       headers: { [IDEMPOTENCY_HEADER]: r.idempotency_key, 'event-type': r.event_type },
     });
     byTopic.set(r.topic, list);
   }
+  return byTopic;
+}
+
+/** One produce request for the batch (idempotent producer, acks -1). */
+async function send(deps: BatchDeps, b: PreparedBatch): Promise<void> {
+  if (b.rows.length === 0) return;
   try {
     await deps.producer.sendBatch({
       acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      topicMessages: [...b.messages].map(([topic, messages]) => ({ topic, messages })),
     });
   } catch (err) {
-    await recordError(deps.pool, ids, err);
+    await recordError(
+      deps.pool,
+      b.rows.map((r) => r.id),
+      err,
+    );
     throw err;
   }
-  for (const r of rows) await deps.hooks?.afterProduce?.(r.idempotency_key);
-  await markPublished(deps.pool, ids);
-  result.produced.push(...rows.map((r) => r.idempotency_key));
 }
 
-async function markPublished(pool: Pool, ids: string[]): Promise<void> {
+/** After the broker acknowledged the batch: the rows are published. */
+async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
+  if (b.rows.length === 0) return;
+  for (const r of b.rows) await deps.hooks?.afterProduce?.(r.idempotency_key);
+  await markPublished(
+    deps.markClient,
+    b.rows.map((r) => r.id),
+  );
+  b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
+}
+
+async function markPublished(pool: Pool | PoolClient, ids: string[]): Promise<void> {
   await pool.query('UPDATE outbox SET published_at = now(), last_error = NULL WHERE id = ANY($1)', [ids]);
 }
 

@@ -44,17 +44,17 @@ async function onTopic(keys: Set<string>): Promise<{ key: string; aggregate: str
   return seen.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
-test('batches publish every row once, in order per aggregate', async () => {
+test('pipelined batches publish every row once, in order per aggregate', async () => {
   const rows = await enqueueSequences(pool, { topic, aggregates: 7, perAggregate: 9, prefix: randomUUID() });
   const session = await openRelaySession({ pool, kafka });
+  let batches = 0;
   try {
-    for (;;) {
-      const r = await session.relayBatch({ limit: 10 });
-      if (r.produced.length + r.recovered.length + r.alreadyPublished.length === 0) break;
-    }
+    const total = await session.relayAll({ limit: 10, onBatch: () => (batches += 1) });
+    expect(total.produced.length).toBeGreaterThanOrEqual(rows.length);
   } finally {
     await session.close();
   }
+  expect(batches).toBeGreaterThanOrEqual(7);
   const seen = await onTopic(new Set(rows.map((r) => r.key)));
   expect(seen).toHaveLength(rows.length);
   for (const agg of new Set(rows.map((r) => r.aggregate))) {
@@ -62,6 +62,34 @@ test('batches publish every row once, in order per aggregate', async () => {
       rows.filter((r) => r.aggregate === agg).map((r) => r.key),
     );
   }
+}, 90_000);
+
+test('an aggregate held back in one batch stays held back in the later batches of the call', async () => {
+  const rows = await enqueueSequences(pool, { topic, aggregates: 3, perAggregate: 6, prefix: randomUUID() });
+  const first = rows[0];
+  const id = (
+    await pool.query<{ id: string }>('SELECT id::text FROM outbox WHERE idempotency_key = $1', [first.key])
+  ).rows[0].id;
+  const other = await pool.connect();
+  const session = await openRelaySession({ pool, kafka });
+  try {
+    await other.query('SELECT pg_advisory_lock($1, ($2::bigint % 2147483647)::int)', [LOCK_CLASS, id]);
+    const total = await session.relayAll({ limit: 4 });
+    const mine = new Set(rows.map((r) => r.key));
+    const heldBack = rows.filter((r) => r.aggregate === first.aggregate).map((r) => r.key);
+    expect(total.busy.filter((k) => mine.has(k)).sort()).toEqual([...heldBack].sort());
+    expect(total.produced.filter((k) => mine.has(k))).toHaveLength(rows.length - heldBack.length);
+  } finally {
+    await session.close();
+    await other.query('SELECT pg_advisory_unlock_all()');
+    other.release();
+  }
+  await relayOutbox({ pool, kafka }, { idempotencyKeys: rows.map((r) => r.key) });
+  const seen = await onTopic(new Set(rows.map((r) => r.key)));
+  expect(seen).toHaveLength(rows.length);
+  expect(seen.filter((s) => s.aggregate === first.aggregate).map((s) => s.key)).toEqual(
+    rows.filter((r) => r.aggregate === first.aggregate).map((r) => r.key),
+  );
 }, 90_000);
 
 test('a row locked by another relay holds back the later rows of its aggregate only', async () => {
