@@ -40,6 +40,8 @@ export const ErrorTypes = {
   InjectedFailure: 'InjectedFailure',
   /** A dependency health check reported the dependency as unhealthy. */
   DependencyUnhealthy: 'DependencyUnhealthy',
+  /** A shared circuit breaker in front of a dependency is open: try again after its retry time. */
+  CircuitOpen: 'CircuitOpen',
 } as const;
 
 export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];

@@ -127,6 +127,8 @@ export interface PlaybookStatus {
   decisions: DecisionRecord[];
   compensations: CompensationStatus[];
   plan?: PlannedAction[];
+  /** Playbook-specific live figures (rows replayed, drift found and fixed, breaker state). */
+  progress?: Record<string, unknown>;
   result?: PlaybookResult;
   /** Version of the policy file the safety settings came from. */
   policyVersion?: string;

@@ -19,9 +19,12 @@ import {
 import { createKafkaGroupActivities } from '../activities/kafka/group-admin';
 import { createKafkaQuarantineActivities } from '../activities/kafka/quarantine';
 import { createKafkaRedriveActivities } from '../activities/kafka/redrive';
+import { createCacheRepairActivities } from '../activities/entitlements/cache-repair-activities';
+import { createEntitlementResyncActivities } from '../activities/entitlements/resync-activities';
 import { createOrgCacheActivities } from '../activities/org/org-cache-activities';
 import { createOrgDeletionPostgresActivities } from '../activities/org/org-deletion-postgres';
 import { createOutboxRelayActivities } from '../activities/outbox/outbox-relay-activities';
+import { createOutboxReplayActivities } from '../activities/outbox/outbox-replay-activities';
 import { type PublicKeyring } from '../shared/decisions/signed-decision';
 import { type InfraQueue } from '../shared/task-queues';
 
@@ -55,11 +58,17 @@ export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> 
       ...createLifecycleActivities(deps),
       ...createScheduleActivities({ statePool: deps.statePool, temporal: lazyTemporalClient() }),
     },
-    postgres: { ...createPostgresProbeActivities(deps), ...createOrgDeletionPostgresActivities(deps) },
+    postgres: {
+      ...createPostgresProbeActivities(deps),
+      ...createOrgDeletionPostgresActivities(deps),
+      ...createOutboxReplayActivities(deps),
+    },
     redis: {
       ...createRedisProbeActivities(deps),
       ...createConsumerControlActivities(deps),
       ...createOrgCacheActivities(deps),
+      ...createEntitlementResyncActivities(deps),
+      ...createCacheRepairActivities(deps),
     },
     kafka: {
       ...createKafkaProbeActivities(deps),
@@ -67,6 +76,7 @@ export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> 
       ...createKafkaQuarantineActivities(deps),
       ...createKafkaRedriveActivities(deps),
       ...createOutboxRelayActivities(deps),
+      ...createOutboxReplayActivities(deps),
     },
   };
 }

@@ -7,7 +7,7 @@ import { type ReboundConfig } from '../shared/config';
 
 export function createPool(config: ReboundConfig, database: 'platform' | 'state', max = 10): Pool {
   const pg = config.postgres;
-  return new Pool({
+  const pool = new Pool({
     host: pg.host,
     port: pg.port,
     user: pg.user,
@@ -17,6 +17,10 @@ export function createPool(config: ReboundConfig, database: 'platform' | 'state'
     connectionTimeoutMillis: 5_000,
     application_name: `rebound-${database}`,
   });
+  // An idle client dropped by the server (a restart, a failover) is removed by the pool; without a
+  // listener its 'error' event would crash the whole process instead.
+  pool.on('error', (err) => console.error(`[pg ${database}] idle client error: ${err.message}`));
+  return pool;
 }
 
 export function createRedis(config: ReboundConfig, name = 'rebound'): Redis {

@@ -5,3 +5,6 @@ export { quarantineRedriveWorkflow } from './quarantine-redrive';
 export { incidentWorkflow } from './incident';
 export { orgDeletionWorkflow } from './org-deletion';
 export { scheduledRecoveryWorkflow } from './scheduled-recovery';
+export { outboxReplayWorkflow } from './outbox-replay';
+export { entitlementResyncWorkflow } from './entitlement-resync';
+export { cacheRepairWorkflow } from './cache-repair';

@@ -79,3 +79,20 @@ export async function cachedMembershipRole(
     return null;
   }
 }
+
+/** Every key matching a Redis glob pattern (SCAN, never KEYS); `onBatch` runs after each step. */
+export async function listOrgCacheKeysMatching(
+  redis: Redis,
+  pattern: string,
+  onBatch: () => void = () => undefined,
+): Promise<string[]> {
+  const keys = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+    for (const k of batch) keys.add(k);
+    cursor = next;
+    onBatch();
+  } while (cursor !== '0');
+  return [...keys].sort();
+}

@@ -1,32 +1,44 @@
-// The outbox relay: publishes unpublished outbox rows to Kafka, at most once per idempotency key.
-// Per row it (1) takes a session advisory lock (one relay per row; a crash releases it), (2)
-// commits its intent (partition, and that partition's end offset) before producing, (3) produces
-// with the idempotency key as a header, (4) marks the row published. A relay that finds a row
-// with an intent from an earlier attempt scans the partition from the recorded offset for the key
-// first, so a crash between (3) and (4) never publishes the event twice.
-import { type Admin, type Kafka, type Producer } from 'kafkajs';
+// The outbox relay: publishes unpublished outbox rows to Kafka, at most once per idempotency key,
+// in batches, in order per aggregate (the message key). The platform's own relay, the org
+// deletion saga and the `outbox-replay` playbook all publish through this one implementation.
+//
+// Per batch it (1) takes a session advisory lock per row (one relay per row; a crash releases
+// them), (2) commits its intent (each row's partition, and that partition's end offset) before
+// producing, (3) produces the batch with an idempotent producer and `acks: -1`, the idempotency key
+// as a header, (4) marks the rows published only after the broker acknowledged them. A relay that
+// finds rows with an intent from an earlier attempt scans those partitions from the recorded
+// offsets for their keys first, so a crash between (3) and (4) never publishes an event twice.
+import { type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { type Pool, type PoolClient } from 'pg';
 import { scanTopic } from './topic-scan';
-import { ensureTopic, partitionCount, partitionEnd, partitionForKey } from './topics';
+import { ensureTopic, partitionCount, partitionForKey } from './topics';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
-const LOCK_CLASS = 0x6f627278; // 'obrx'
+/** Advisory lock class of outbox rows: (LOCK_CLASS, id mod 2^31-1) is held while a row is relayed. */
+export const LOCK_CLASS = 0x6f627278; // 'obrx'
+/** Rows per produce request unless the caller says otherwise. */
+export const DEFAULT_RELAY_BATCH = 500;
 
-interface OutboxRow {
+export interface OutboxRow {
   id: string;
   idempotency_key: string;
   topic: string;
   message_key: string | null;
   event_type: string;
-  payload: Record<string, unknown>;
+  /** The event's JSON as stored (read as text: it is sent as it is, never parsed here). */
+  payload: string;
   published_at: Date | null;
   relay_partition: number | null;
   relay_from_offset: string | null;
 }
 
+const ROW_COLUMNS = `id, idempotency_key, topic, message_key, event_type, payload::text AS payload, published_at,
+                     relay_partition, relay_from_offset`;
+
 export interface RelayFilter {
   /** Relay only these rows (the saga publishing its own events); default: every unpublished row. */
   idempotencyKeys?: string[];
+  /** Rows per batch (default DEFAULT_RELAY_BATCH). */
   limit?: number;
 }
 
@@ -37,7 +49,10 @@ export interface RelayResult {
   recovered: string[];
   /** Published before this call. */
   alreadyPublished: string[];
-  /** Locked by another relay right now. */
+  /**
+   * Locked by another relay right now, or held back because an earlier row of the same aggregate
+   * was (publishing it would overtake that row).
+   */
   busy: string[];
 }
 
@@ -52,125 +67,399 @@ export interface RelayDeps {
   hooks?: RelayHooks;
 }
 
-export async function relayOutbox(deps: RelayDeps, filter: RelayFilter = {}): Promise<RelayResult> {
-  const result: RelayResult = { produced: [], recovered: [], alreadyPublished: [], busy: [] };
-  const rows = await selectRows(deps.pool, filter);
-  if (rows.length === 0) return result;
+/** A connected relay: one producer, one admin and one lock connection reused across batches. */
+export interface RelaySession {
+  /** Relays one batch of rows; throws (rows left unpublished, intent kept) if producing fails. */
+  relayBatch(filter?: RelayFilter): Promise<RelayResult>;
+  /**
+   * Relays every unpublished row in outbox order, batch after batch, pipelined: while batch N is
+   * on its way to the broker, batch N+1 is locked and its intent committed, and batch N-1 is
+   * marked published. Sends stay strictly one after another (order per aggregate); an aggregate
+   * held back once stays held back for the rest of the call. Stops when the outbox is drained or
+   * `shouldContinue` says so; throws on the first failure (what was acknowledged stays marked).
+   */
+  relayAll(opts: RelayAllOptions): Promise<RelayResult>;
+  close(): Promise<void>;
+}
+
+export interface RelayAllOptions {
+  /** Rows per batch. */
+  limit: number;
+  /** Asked before each new batch is started. */
+  shouldContinue?: () => boolean;
+  /** Called after each batch is marked published, with the running totals. */
+  onBatch?: (total: RelayResult) => void;
+}
+
+/**
+ * Connects a relay session. Everything it acquires is released again if a later acquisition fails
+ * (issue 14, known fault 2: a relay run while Kafka is down used to leak its pool client).
+ */
+export async function openRelaySession(deps: RelayDeps): Promise<RelaySession> {
   const admin = deps.kafka.admin();
   const producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const lockClient = await deps.pool.connect();
-  await Promise.all([admin.connect(), producer.connect()]);
+  let lockClient: PoolClient | undefined;
+  let markClient: PoolClient | undefined;
   try {
-    for (const row of rows) {
-      if (row.published_at) {
-        result.alreadyPublished.push(row.idempotency_key);
-        continue;
-      }
-      const locked = await lockClient.query<{ ok: boolean }>(
-        'SELECT pg_try_advisory_lock($1, ($2::bigint % 2147483647)::int) AS ok',
-        [LOCK_CLASS, row.id],
-      );
-      if (!locked.rows[0].ok) {
-        result.busy.push(row.idempotency_key);
-        continue;
-      }
-      try {
-        const outcome = await relayRow(deps, admin, producer, row.id);
-        result[outcome].push(row.idempotency_key);
-      } finally {
-        await lockClient.query('SELECT pg_advisory_unlock($1, ($2::bigint % 2147483647)::int)', [
-          LOCK_CLASS,
-          row.id,
-        ]);
-      }
-    }
-    return result;
-  } finally {
-    lockClient.release();
+    await Promise.all([admin.connect(), producer.connect()]);
+    lockClient = await deps.pool.connect();
+    markClient = await deps.pool.connect();
+    // Marking rows published need not wait for its WAL flush: a mark lost in a database crash
+    // leaves the row unpublished with its intent, and the next relay finds it on the topic. The
+    // intent, which guards against a second send, stays synchronous. This client is destroyed on
+    // close, so the setting never reaches another user of the pool.
+    await markClient.query('SET synchronous_commit = off');
+  } catch (err) {
+    lockClient?.release();
+    markClient?.release(true);
     await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
+    throw err;
+  }
+  const conn = lockClient;
+  const marks = markClient;
+  const known = new Map<string, number>(); // topic → partition count
+  return {
+    relayBatch: (filter = {}) =>
+      relayBatch({ ...deps, admin, producer, lockClient: conn, markClient: marks, known }, filter),
+    relayAll: (opts) =>
+      relayAll({ ...deps, admin, producer, lockClient: conn, markClient: marks, known }, opts),
+    close: async () => {
+      // A client whose locks could not be released is destroyed, which releases them.
+      const unlocked = await conn.query('SELECT pg_advisory_unlock_all()').then(
+        () => true,
+        () => false,
+      );
+      conn.release(!unlocked);
+      marks.release(true);
+      await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
+    },
+  };
+}
+
+/** Relays one batch with a session of its own (opened and closed around it). */
+export async function relayOutbox(deps: RelayDeps, filter: RelayFilter = {}): Promise<RelayResult> {
+  const rows = await selectRows(deps.pool, filter);
+  if (rows.length === 0) return emptyResult();
+  const session = await openRelaySession(deps);
+  try {
+    return await session.relayBatch(filter);
+  } finally {
+    await session.close();
   }
 }
 
-async function selectRows(pool: Pool, filter: RelayFilter): Promise<OutboxRow[]> {
-  const cols = `id, idempotency_key, topic, message_key, event_type, payload, published_at,
-                relay_partition, relay_from_offset`;
+interface BatchDeps extends RelayDeps {
+  admin: Admin;
+  producer: Producer;
+  lockClient: PoolClient;
+  /** Marks rows published (asynchronous commit, see openRelaySession). */
+  markClient: PoolClient;
+  known: Map<string, number>;
+}
+
+function emptyResult(): RelayResult {
+  return { produced: [], recovered: [], alreadyPublished: [], busy: [] };
+}
+
+/** Unpublished rows (or the named ones) in outbox order, which is each aggregate's order. */
+export async function selectRows(pool: Pool, filter: RelayFilter): Promise<OutboxRow[]> {
   if (filter.idempotencyKeys) {
     const r = await pool.query<OutboxRow>(
-      `SELECT ${cols} FROM outbox WHERE idempotency_key = ANY($1) ORDER BY id`,
+      `SELECT ${ROW_COLUMNS} FROM outbox WHERE idempotency_key = ANY($1) ORDER BY id`,
       [filter.idempotencyKeys],
     );
     return r.rows;
   }
   const r = await pool.query<OutboxRow>(
-    `SELECT ${cols} FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-    [filter.limit ?? 100],
+    `SELECT ${ROW_COLUMNS} FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+    [filter.limit ?? DEFAULT_RELAY_BATCH],
   );
   return r.rows;
 }
 
-async function relayRow(
-  deps: RelayDeps,
-  admin: Admin,
-  producer: Producer,
-  id: string,
-): Promise<'produced' | 'recovered' | 'alreadyPublished'> {
-  // Re-read under the lock: another relay may have finished it since the selection.
-  const row = (await deps.pool.query<OutboxRow>('SELECT * FROM outbox WHERE id = $1', [id])).rows[0];
-  if (row.published_at) return 'alreadyPublished';
-  await ensureTopic(admin, row.topic);
+/** A batch locked, checked and with its intent committed: ready to send. */
+interface PreparedBatch {
+  result: RelayResult;
+  lockedIds: string[];
+  /** Rows to produce, in outbox order. */
+  rows: OutboxRow[];
+  messages: Map<string, Message[]>;
+}
 
-  if (row.relay_partition !== null && row.relay_from_offset !== null) {
-    const end = await partitionEnd(admin, row.topic, row.relay_partition);
-    let found = false;
-    await scanTopic(
-      deps.kafka,
-      row.topic,
-      [{ partition: row.relay_partition, from: Number(row.relay_from_offset), to: end }],
-      (m) => (found = m.headers?.[IDEMPOTENCY_HEADER]?.toString() === row.idempotency_key),
-    );
-    if (found) {
-      await markPublished(deps.pool, row.id);
-      return 'recovered';
-    }
+async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayResult> {
+  const prepared = await prepare(deps, await selectRows(deps.pool, filter), new Set());
+  try {
+    await send(deps, prepared);
+    await markSent(deps, prepared);
+    return prepared.result;
+  } finally {
+    await unlockRows(deps.lockClient, prepared.lockedIds);
   }
+}
 
-  const partition =
-    row.relay_partition ?? partitionForKey(row.message_key, await partitionCount(admin, row.topic));
-  const from = row.relay_from_offset ?? String(await partitionEnd(admin, row.topic, partition));
-  // The intent is committed before producing: it is what a later attempt scans from. The earliest
-  // offset is kept so a scan covers every earlier attempt.
-  await deps.pool.query(
-    `UPDATE outbox SET attempts = attempts + 1, relay_partition = $2, relay_from_offset = $3 WHERE id = $1`,
-    [row.id, partition, from],
+/** The next batch, prepared while the current one is sent. */
+type Lookahead = { selected: number; batch?: PreparedBatch };
+
+async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayResult> {
+  const total = emptyResult();
+  const held = new Set<string>();
+  let cursor = '0';
+  const prepareNext = async (): Promise<Lookahead> => {
+    const rows = (
+      await deps.pool.query<OutboxRow>(
+        `SELECT ${ROW_COLUMNS} FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
+        [cursor, opts.limit],
+      )
+    ).rows;
+    if (rows.length === 0) return { selected: 0 };
+    cursor = rows[rows.length - 1].id;
+    return { selected: rows.length, batch: await prepare(deps, rows, held) };
+  };
+  const finish = async (b: PreparedBatch) => {
+    try {
+      await markSent(deps, b);
+    } finally {
+      await unlockRows(deps.lockClient, b.lockedIds);
+    }
+    for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...b.result[k]);
+    opts.onBatch?.(total);
+  };
+
+  let current = await prepareNext();
+  let finishing: Promise<void> = Promise.resolve();
+  try {
+    while (current.batch) {
+      const batch = current.batch;
+      const more = current.selected === opts.limit && (opts.shouldContinue?.() ?? true);
+      const next = more ? prepareNext() : Promise.resolve<Lookahead>({ selected: 0 });
+      // The previous batch's mark, this batch's send and the next batch's preparation overlap.
+      const [sent, marked, prepared] = await Promise.allSettled([send(deps, batch), finishing, next]);
+      if (
+        prepared.status === 'fulfilled' &&
+        prepared.value.batch &&
+        (sent.status === 'rejected' || marked.status === 'rejected')
+      ) {
+        await unlockRows(deps.lockClient, prepared.value.batch.lockedIds).catch(() => undefined);
+      }
+      if (sent.status === 'rejected') {
+        await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+        throw sent.reason;
+      }
+      if (marked.status === 'rejected') {
+        await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+        throw marked.reason;
+      }
+      if (prepared.status === 'rejected') {
+        await finish(batch);
+        throw prepared.reason;
+      }
+      finishing = finish(batch);
+      current = prepared.value;
+    }
+  } finally {
+    await finishing;
+  }
+  return total;
+}
+
+/**
+ * Locks the selected rows, re-reads them under the locks, holds back what another relay holds
+ * (and the rest of its aggregate), checks rows with an earlier intent on their topic, and commits
+ * the intent of the rest. `held` carries held-back aggregates from batch to batch.
+ */
+async function prepare(deps: BatchDeps, selected: OutboxRow[], held: Set<string>): Promise<PreparedBatch> {
+  const result = emptyResult();
+  const candidates = selected.filter((r) => {
+    if (r.published_at) result.alreadyPublished.push(r.idempotency_key);
+    return !r.published_at;
+  });
+  if (candidates.length === 0) return { result, lockedIds: [], rows: [], messages: new Map() };
+  const lockedIds = await lockRows(
+    deps.lockClient,
+    candidates.map((r) => r.id),
   );
   try {
-    await producer.send({
-      topic: row.topic,
-      acks: -1,
-      messages: [
-        {
-          partition,
-          key: row.message_key,
-          value: JSON.stringify(row.payload),
-          headers: { [IDEMPOTENCY_HEADER]: row.idempotency_key, 'event-type': row.event_type },
-        },
-      ],
-    });
+    // Re-read under the locks: another relay may have finished some rows since the selection.
+    const current = new Map(
+      (
+        await deps.pool.query<
+          Pick<OutboxRow, 'id' | 'published_at' | 'relay_partition' | 'relay_from_offset'>
+        >('SELECT id, published_at, relay_partition, relay_from_offset FROM outbox WHERE id = ANY($1)', [
+          [...lockedIds],
+        ])
+      ).rows.map((r) => [r.id, r]),
+    );
+    const todo: OutboxRow[] = [];
+    for (const row of candidates) {
+      const aggregate = row.message_key === null ? null : `${row.topic}\u0000${row.message_key}`;
+      const now = current.get(row.id);
+      if (!lockedIds.has(row.id) || (aggregate !== null && held.has(aggregate))) {
+        result.busy.push(row.idempotency_key);
+        if (aggregate !== null) held.add(aggregate);
+      } else if (now?.published_at) {
+        result.alreadyPublished.push(row.idempotency_key);
+      } else if (now) {
+        todo.push({ ...row, ...now });
+      }
+    }
+    const pending = await recoverEarlierAttempts(deps, todo, result);
+    const messages = pending.length > 0 ? await commitIntent(deps, pending) : new Map<string, Message[]>();
+    return { result, lockedIds: [...lockedIds], rows: pending, messages };
   } catch (err) {
-    await recordError(deps.pool, row.id, err);
+    await unlockRows(deps.lockClient, [...lockedIds]).catch(() => undefined);
     throw err;
   }
-  await deps.hooks?.afterProduce?.(row.idempotency_key);
-  await markPublished(deps.pool, row.id);
-  return 'produced';
 }
 
-async function markPublished(pool: Pool | PoolClient, id: string): Promise<void> {
-  await pool.query('UPDATE outbox SET published_at = now(), last_error = NULL WHERE id = $1', [id]);
+async function lockRows(client: PoolClient, ids: string[]): Promise<Set<string>> {
+  const r = await client.query<{ id: string }>(
+    `SELECT id::text FROM unnest($2::bigint[]) AS id
+      WHERE pg_try_advisory_lock($1, (id % 2147483647)::int)`,
+    [LOCK_CLASS, ids],
+  );
+  return new Set(r.rows.map((x) => x.id));
 }
 
-async function recordError(pool: Pool, id: string, err: unknown): Promise<void> {
+async function unlockRows(client: PoolClient, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await client.query(
+    `SELECT pg_advisory_unlock($1, (id % 2147483647)::int) FROM unnest($2::bigint[]) AS id`,
+    [LOCK_CLASS, ids],
+  );
+}
+
+/**
+ * Rows an earlier attempt recorded an intent for may already be on their topic: one scan per
+ * topic from the earliest recorded offset of each partition finds them; they are marked published.
+ * Returns the rows still to produce, in order.
+ */
+async function recoverEarlierAttempts(
+  deps: BatchDeps,
+  rows: OutboxRow[],
+  result: RelayResult,
+): Promise<OutboxRow[]> {
+  const attempted = rows.filter((r) => r.relay_partition !== null && r.relay_from_offset !== null);
+  if (attempted.length === 0) return rows;
+  const found = new Set<string>();
+  for (const topic of new Set(attempted.map((r) => r.topic))) {
+    await ensureKnown(deps, topic);
+    const offsets = await deps.admin.fetchTopicOffsets(topic);
+    const from = new Map<number, number>();
+    const wanted = new Set<string>();
+    for (const r of attempted.filter((x) => x.topic === topic)) {
+      const p = r.relay_partition!;
+      from.set(p, Math.min(from.get(p) ?? Infinity, Number(r.relay_from_offset)));
+      wanted.add(r.idempotency_key);
+    }
+    await scanTopic(
+      deps.kafka,
+      topic,
+      [...from].map(([partition, start]) => ({
+        partition,
+        from: start,
+        to: Number(offsets.find((o) => o.partition === partition)?.high ?? start),
+      })),
+      (m) => {
+        const key = m.headers?.[IDEMPOTENCY_HEADER]?.toString();
+        if (key && wanted.has(key)) found.add(key);
+        return found.size === wanted.size;
+      },
+    );
+  }
+  const recovered = attempted.filter((r) => found.has(r.idempotency_key));
+  if (recovered.length > 0) {
+    await markPublished(
+      deps.pool,
+      recovered.map((r) => r.id),
+    );
+    result.recovered.push(...recovered.map((r) => r.idempotency_key));
+  }
+  return rows.filter((r) => !found.has(r.idempotency_key));
+}
+
+async function ensureKnown(deps: BatchDeps, topic: string): Promise<number> {
+  let n = deps.known.get(topic);
+  if (n === undefined) {
+    await ensureTopic(deps.admin, topic);
+    n = await partitionCount(deps.admin, topic);
+    deps.known.set(topic, n);
+  }
+  return n;
+}
+
+/** Commits each row's intent (partition, that partition's end offset) and builds its message. */
+async function commitIntent(deps: BatchDeps, rows: OutboxRow[]): Promise<Map<string, Message[]>> {
+  const partitions = new Map<string, number>();
+  const from = new Map<string, string>();
+  for (const topic of new Set(rows.map((r) => r.topic))) {
+    const count = await ensureKnown(deps, topic);
+    const offsets = await deps.admin.fetchTopicOffsets(topic);
+    for (const r of rows.filter((x) => x.topic === topic)) {
+      // A retried row goes where its first attempt went, so that is where a later scan looks.
+      const p = r.relay_partition ?? partitionForKey(r.message_key, count);
+      partitions.set(r.id, p);
+      from.set(r.id, offsets.find((o) => o.partition === p)?.high ?? '0');
+    }
+  }
+  const ids = rows.map((r) => r.id);
+  // The intent is committed before producing: it is what a later attempt scans from. The earliest
+  // offset is kept so a scan covers every earlier attempt. Taken while an earlier batch may still
+  // be in flight, the offset can only be lower than where the row lands: still a valid start.
+  await deps.pool.query(
+    `UPDATE outbox o SET attempts = o.attempts + 1, relay_partition = v.p,
+            relay_from_offset = COALESCE(o.relay_from_offset, v.f)
+       FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS v(id, p, f) WHERE o.id = v.id`,
+    [ids, ids.map((id) => partitions.get(id)), ids.map((id) => from.get(id))],
+  );
+  const byTopic = new Map<string, Message[]>();
+  for (const r of rows) {
+    const list = byTopic.get(r.topic) ?? [];
+    list.push({
+      partition: partitions.get(r.id),
+      key: r.message_key,
+      value: r.payload,
+      headers: { [IDEMPOTENCY_HEADER]: r.idempotency_key, 'event-type': r.event_type },
+    });
+    byTopic.set(r.topic, list);
+  }
+  return byTopic;
+}
+
+/** One produce request for the batch (idempotent producer, acks -1). */
+async function send(deps: BatchDeps, b: PreparedBatch): Promise<void> {
+  if (b.rows.length === 0) return;
+  try {
+    await deps.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...b.messages].map(([topic, messages]) => ({ topic, messages })),
+    });
+  } catch (err) {
+    await recordError(
+      deps.pool,
+      b.rows.map((r) => r.id),
+      err,
+    );
+    throw err;
+  }
+}
+
+/** After the broker acknowledged the batch: the rows are published. */
+async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
+  if (b.rows.length === 0) return;
+  for (const r of b.rows) await deps.hooks?.afterProduce?.(r.idempotency_key);
+  await markPublished(
+    deps.markClient,
+    b.rows.map((r) => r.id),
+  );
+  b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
+}
+
+async function markPublished(pool: Pool | PoolClient, ids: string[]): Promise<void> {
+  await pool.query('UPDATE outbox SET published_at = now(), last_error = NULL WHERE id = ANY($1)', [ids]);
+}
+
+async function recordError(pool: Pool, ids: string[], err: unknown): Promise<void> {
   await pool
-    .query('UPDATE outbox SET last_error = $2 WHERE id = $1', [id, (err as Error).message])
+    .query('UPDATE outbox SET last_error = $2 WHERE id = ANY($1)', [ids, (err as Error).message])
     .catch(() => undefined);
 }

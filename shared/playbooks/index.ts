@@ -3,8 +3,10 @@
 import { type z } from 'zod';
 import { type PlaybookName } from '../playbook';
 import { consumerSafeModeRestartParamsSchema } from './consumer-safe-mode-restart';
+import { cacheRepairParamsSchema, entitlementResyncParamsSchema } from './entitlement-resync';
 import { healthProbeParamsSchema } from './health-probe';
 import { orgDeletionParamsSchema } from './org-deletion';
+import { outboxReplayParamsSchema } from './outbox-replay';
 import { quarantineRedriveParamsSchema } from './quarantine-redrive';
 
 export interface PlaybookDefinition {
@@ -51,6 +53,31 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     resourceKind: 'org',
     resourceParam: 'orgId',
     description: 'Delete an org through a saga with a grace period, or remove the orphans of a deleted one',
+  },
+  'entitlement-resync': {
+    name: 'entitlement-resync',
+    workflowType: 'entitlementResyncWorkflow',
+    paramsSchema: entitlementResyncParamsSchema,
+    resourceKind: 'namespace',
+    resourceParam: 'namespace',
+    description: "Compare every org's entitlement and membership caches with the database and repair them",
+  },
+  'cache-repair': {
+    name: 'cache-repair',
+    workflowType: 'cacheRepairWorkflow',
+    paramsSchema: cacheRepairParamsSchema,
+    resourceKind: 'key',
+    resourceParam: 'key',
+    description:
+      'Rebuild one cache key or a pattern of keys from the database, verify, stop caching a key that stays wrong',
+  },
+  'outbox-replay': {
+    name: 'outbox-replay',
+    workflowType: 'outboxReplayWorkflow',
+    paramsSchema: outboxReplayParamsSchema,
+    resourceKind: 'outbox',
+    resourceParam: 'outbox',
+    description: 'Publish the rows an outbox accumulated, in order per aggregate, each event once',
   },
 };
 

@@ -41,7 +41,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  stackUp(); // whatever happened, leave the broker running for the next file
+  await stackUp(); // whatever happened, leave the broker running for the next file
   await Promise.allSettled([pool.end(), redis.quit(), subscriber.quit()]);
 }, 180_000);
 
@@ -124,7 +124,7 @@ test('the runtime restarts itself after the broker was down for 20 s; nothing lo
       await new Promise((r) => setTimeout(r, 500));
     }
 
-    stackUp();
+    await stackUp();
     const attempts = await duringSend;
     expect(attempts).toBeGreaterThan(1); // it really was sent during the outage
     await producer.send({ topic, acks: -1, messages: after });

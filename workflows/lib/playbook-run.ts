@@ -316,6 +316,12 @@ export class PlaybookRun {
     this.touch();
   }
 
+  /** Publishes playbook-specific live figures in the status (replaces the previous ones). */
+  setProgress(progress: Record<string, unknown>): void {
+    this.status.progress = progress;
+    this.touch();
+  }
+
   requestApproval(req: ApprovalRequest): Promise<ApprovalOutcome> {
     return this.gate.request(req);
   }

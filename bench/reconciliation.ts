@@ -1,0 +1,302 @@
+// Reconciliation benchmark (a command, not a test), each pair measured side by side in one run:
+//   npx tsx bench/reconciliation.ts [--orgs 100000] [--rows 100000] [--batch 500] [--out FILE]
+// 1. Entitlement resync of N orgs with 2% drift (drifted, missing, extra, removed member):
+//    baseline: a plain script doing the same compare-and-repair with a server-side pg cursor
+//    (DECLARE/FETCH, what pg-cursor does) and ioredis pipelines, nothing else; then the same drift
+//    again and the `entitlement-resync` playbook through Temporal on the stack's worker (breaker,
+//    committed cursor, events through the outbox, sample verify). Target: playbook ≤ 1.5× baseline.
+// 2. Outbox replay of M rows: baseline: raw kafkajs `sendBatch` of the same messages (idempotent
+//    producer, acks -1, same batch size); then the `outbox-replay` playbook publishing M outbox rows
+//    with that batch size. Target: playbook rate ≥ 0.7× baseline.
+// Needs `stack up` (the worker must run the current code). Removes what it created.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type Redis } from 'ioredis';
+import { type Pool } from 'pg';
+import { judgeOrg, type AuthoritativeOrg } from '../activities/entitlements/cache-diff';
+import { queueRepairs, readCaches } from '../activities/entitlements/cache-compare';
+import { startPlaybook } from '../client/start-playbook';
+import { connectClient } from '../client/temporal-client';
+import { entitlementCacheKey, membershipCacheKey } from '../platform/caches/org-caches';
+import { loadConfig } from '../shared/config';
+import { type PlaybookResult } from '../shared/workflow-interface';
+import { createKafka, createPool, createRedis } from '../workers/clients';
+import {
+  createEntitledOrgs,
+  introduceDrift,
+  mismatches,
+  removeFixtureOrgs,
+  type Drift,
+  type FixtureOrg,
+} from '../test/support/entitlement-fixtures';
+import { enqueueSequences } from '../test/support/outbox-fixtures';
+
+const { values } = parseArgs({
+  options: {
+    orgs: { type: 'string', default: '100000' },
+    rows: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '500' },
+    out: { type: 'string', default: 'bench/reconciliation-results.json' },
+    /** Run only one pair: resync | outbox. */
+    only: { type: 'string' },
+    /** Timed runs of each side (alternating, after an untimed warm-up); the best of each counts. */
+    repeat: { type: 'string', default: '2' },
+  },
+});
+const ORGS = Number(values.orgs);
+const ROWS = Number(values.rows);
+const BATCH = Number(values.batch);
+const config = loadConfig();
+
+const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+
+/** Puts the same cache-side drift back (the database side of it is still in place). */
+async function reapplyDrift(redis: Redis, orgs: Map<string, FixtureOrg>, d: Drift): Promise<void> {
+  const p = redis.pipeline();
+  for (const id of d.drifted) p.hset(entitlementCacheKey(id), 'seats', '999999');
+  for (const id of d.missing) p.del(entitlementCacheKey(id));
+  for (const id of d.extra) p.hset(entitlementCacheKey(id), orgs.get(id)!.entitlements);
+  for (const id of d.removedMember) p.hset(membershipCacheKey(id), orgs.get(id)!.members);
+  for (const k of d.orphanKeys) p.hset(k, 'seats', '1');
+  await p.exec();
+}
+
+/** The baseline: a pg cursor over the same query and ioredis pipelines, the same rules. */
+async function plainResync(pool: Pool, redis: Redis, pageSize: number): Promise<number> {
+  const client = await pool.connect();
+  let repaired = 0;
+  try {
+    await client.query('BEGIN');
+    await client.query(`DECLARE orgs_cur NO SCROLL CURSOR FOR
+      SELECT o.id::text, o.status,
+        (SELECT json_object_agg(e.feature, e.limit_value) FROM entitlements e WHERE e.org_id = o.id) AS entitlements,
+        (SELECT json_object_agg(m.user_id, m.role) FROM memberships m WHERE m.org_id = o.id) AS members
+      FROM orgs o ORDER BY o.id`);
+    for (;;) {
+      const r = await client.query<{
+        id: string;
+        status: AuthoritativeOrg['status'];
+        entitlements: Record<string, number> | null;
+        members: Record<string, string> | null;
+      }>(`FETCH ${pageSize} FROM orgs_cur`);
+      if (r.rows.length === 0) break;
+      const ids = r.rows.map((x) => x.id);
+      const cached = await readCaches(redis, ids);
+      const verdicts = r.rows.map((x, i) =>
+        judgeOrg(
+          {
+            orgId: x.id,
+            exists: true,
+            status: x.status,
+            entitlements: Object.fromEntries(
+              Object.entries(x.entitlements ?? {}).map(([k, v]) => [k, String(v)]),
+            ),
+            members: x.members ?? {},
+          },
+          cached[i],
+        ),
+      );
+      const p = redis.pipeline();
+      queueRepairs(p, verdicts);
+      if (p.length > 0) await p.exec();
+      repaired += verdicts.filter(
+        (v) => v.entitlements.action !== 'none' || v.memberships.action !== 'none',
+      ).length;
+    }
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+  // The orphan keys (orgs with no row): the same SCAN the playbook does.
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', 'platform:org:*:*', 'COUNT', 1_000);
+    cursor = next;
+    const orgIds = [...new Set(keys.map((k) => k.split(':')[2]))];
+    if (orgIds.length > 0) {
+      const known = await pool.query<{ id: string }>('SELECT id::text FROM orgs WHERE id = ANY($1::uuid[])', [
+        orgIds,
+      ]);
+      const gone = orgIds.filter((id) => !known.rows.some((k) => k.id === id));
+      if (gone.length > 0) {
+        repaired += await redis.del(
+          ...gone.flatMap((id) => [entitlementCacheKey(id), membershipCacheKey(id)]),
+        );
+      }
+    }
+  } while (cursor !== '0');
+  return repaired;
+}
+
+async function benchResync(pool: Pool, redis: Redis) {
+  console.error(`[bench] creating ${ORGS} orgs with entitlements, members and caches…`);
+  const orgs = await createEntitledOrgs(pool, redis, ORGS);
+  const byId = new Map(orgs.map((o) => [o.orgId, o]));
+  try {
+    const drift = await introduceDrift(pool, redis, orgs, 0.02);
+    const ids = orgs.map((o) => o.orgId);
+    const before = (await mismatches(pool, redis, ids)).length;
+
+    // Warm-up (untimed): both sides then read a warm database and cache.
+    await plainResync(pool, redis, BATCH);
+    const client = await connectClient(config);
+    const baselineRuns: number[] = [];
+    const reboundRuns: number[] = [];
+    let baselineRepaired = 0;
+    let afterBaseline = 0;
+    let result: PlaybookResult | undefined;
+    for (let i = 0; i < Number(values.repeat); i++) {
+      await reapplyDrift(redis, byId, drift);
+      let t = process.hrtime.bigint();
+      baselineRepaired = await plainResync(pool, redis, BATCH);
+      baselineRuns.push(seconds(t));
+      afterBaseline = (await mismatches(pool, redis, ids)).length;
+      await reapplyDrift(redis, byId, drift);
+      t = process.hrtime.bigint();
+      const handle = await startPlaybook(client, {
+        playbook: 'entitlement-resync',
+        params: { namespace: 'entitlements', pageSize: BATCH },
+        context: { resource: 'namespace:entitlements', initiator: 'bench' },
+        taskQueuePrefix: config.temporal.taskQueuePrefix,
+        workflowId: `entitlement-resync/bench/${randomUUID()}`,
+      });
+      result = (await handle.result()) as PlaybookResult;
+      reboundRuns.push(seconds(t));
+    }
+    await client.connection.close();
+    const baseline = Math.min(...baselineRuns);
+    const rebound = Math.min(...reboundRuns);
+    const afterRebound = (await mismatches(pool, redis, ids)).length;
+    return {
+      workload: `entitlement resync, ${ORGS} orgs, 2% drift, page ${BATCH}`,
+      baselineSeconds: baseline,
+      reboundSeconds: rebound,
+      ratio: rebound / baseline,
+      target: '≤ 1.5× baseline time',
+      met: rebound / baseline <= 1.5,
+      check: {
+        baselineRuns,
+        reboundRuns,
+        mismatchesBefore: before,
+        afterBaseline,
+        afterRebound,
+        baselineRepaired,
+        outcome: result!.outcome,
+        counts: (result!.details as { counts?: unknown })?.counts,
+      },
+    };
+  } finally {
+    await removeFixtureOrgs(
+      pool,
+      redis,
+      orgs.map((o) => o.orgId),
+    );
+  }
+}
+
+async function benchOutbox(pool: Pool) {
+  const kafka = createKafka(config, 'rebound-bench');
+  const admin = kafka.admin();
+  await admin.connect();
+  const rawTopic = `bench.raw-${randomUUID()}`;
+  const outboxTopic = `bench.outbox-${randomUUID()}`;
+  await admin.createTopics({
+    topics: [rawTopic, outboxTopic].map((topic) => ({ topic, numPartitions: 3 })),
+    waitForLeaders: true,
+  });
+  try {
+    // Baseline: the same messages (value, key, headers) as raw batches.
+    const messages = Array.from({ length: ROWS }, (_, i) => {
+      const key = `raw-${i}`;
+      const org = `org-${i % 1000}`;
+      return {
+        key: org,
+        value: JSON.stringify({ eventId: key, orgId: org, type: 'BenchEvent', seq: i }),
+        headers: { 'idempotency-key': key, 'event-type': 'BenchEvent' },
+      };
+    });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    let t = process.hrtime.bigint();
+    for (let i = 0; i < messages.length; i += BATCH) {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [{ topic: rawTopic, messages: messages.slice(i, i + BATCH) }],
+      });
+    }
+    const raw = seconds(t);
+    await producer.disconnect();
+
+    console.error(`[bench] enqueueing ${ROWS} outbox rows…`);
+    await enqueueSequences(pool, {
+      topic: outboxTopic,
+      aggregates: 1000,
+      perAggregate: ROWS / 1000,
+      prefix: `bench-${randomUUID()}`,
+    });
+    const client = await connectClient(config);
+    t = process.hrtime.bigint();
+    const handle = await startPlaybook(client, {
+      playbook: 'outbox-replay',
+      params: { outbox: 'platform', batchSize: BATCH },
+      context: { resource: 'outbox:platform', initiator: 'bench' },
+      taskQueuePrefix: config.temporal.taskQueuePrefix,
+      workflowId: `outbox-replay/bench/${randomUUID()}`,
+    });
+    const result = (await handle.result()) as PlaybookResult;
+    const rebound = seconds(t);
+    await client.connection.close();
+    const produced = Number((result.details as { produced?: number }).produced ?? 0);
+    const offsets = await admin.fetchTopicOffsets(outboxTopic);
+    const onTopic = offsets.reduce((n, o) => n + Number(o.high), 0);
+    const rawRate = ROWS / raw;
+    const reboundRate = produced / rebound;
+    return {
+      workload: `outbox replay, ${ROWS} rows, batch ${BATCH}, acks -1, idempotent producer`,
+      baselineRowsPerSecond: rawRate,
+      reboundRowsPerSecond: reboundRate,
+      ratio: reboundRate / rawRate,
+      target: '≥ 0.7× baseline rate',
+      met: reboundRate / rawRate >= 0.7,
+      check: { outcome: result.outcome, produced, onTopic, baselineSeconds: raw, reboundSeconds: rebound },
+    };
+  } finally {
+    await pool.query('DELETE FROM outbox WHERE topic = $1', [outboxTopic]);
+    await admin.deleteTopics({ topics: [rawTopic, outboxTopic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  const pool = createPool(config, 'platform', 4);
+  const redis = createRedis(config, 'rebound-bench');
+  try {
+    const resync = values.only === 'outbox' ? undefined : await benchResync(pool, redis);
+    if (resync) console.log(JSON.stringify(resync, null, 2));
+    const outbox = values.only === 'resync' ? undefined : await benchOutbox(pool);
+    if (outbox) console.log(JSON.stringify(outbox, null, 2));
+    writeFileSync(
+      values.out,
+      JSON.stringify({ at: new Date().toISOString(), resync, outbox }, null, 2) + '\n',
+    );
+    if (resync) {
+      console.log(
+        `resync ${ORGS} orgs: baseline ${resync.baselineSeconds.toFixed(1)} s, playbook ${resync.reboundSeconds.toFixed(1)} s, ${resync.ratio.toFixed(2)}× (target ≤ 1.5×)`,
+      );
+    }
+    if (outbox) {
+      console.log(
+        `outbox ${ROWS} rows: baseline ${outbox.baselineRowsPerSecond.toFixed(0)}/s, playbook ${outbox.reboundRowsPerSecond.toFixed(0)}/s, ${outbox.ratio.toFixed(2)}× (target ≥ 0.7×)`,
+      );
+    }
+  } finally {
+    await pool.end();
+    redis.disconnect();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+// outbox-replay (seed 002 "event publishing failure", "Kafka unavailable"; seed 003 "Kafka
+// unavailable: bounded buffering"): publish the rows an outbox accumulated while Kafka was down,
+// in batches, in order per aggregate, each event once. Parameters and the shapes its activities
+// return.
+import { z } from 'zod';
+
+/** Outboxes Rebound knows: name → the database that holds its `outbox` table. */
+export const OUTBOXES = ['platform'] as const;
+
+export const outboxReplayParamsSchema = z
+  .object({
+    outbox: z.enum(OUTBOXES),
+    /** Rows per produce request (one `sendBatch`, acks -1). */
+    batchSize: z.number().int().min(1).max(5_000).default(500),
+    /** Replay rounds (each one activity of up to `roundSeconds`) before the run escalates. */
+    maxRounds: z.number().int().min(1).max(100).default(30),
+    roundSeconds: z.number().int().min(5).max(300).default(60),
+  })
+  .strict();
+export type OutboxReplayParams = z.infer<typeof outboxReplayParamsSchema>;
+
+export interface OutboxBacklog {
+  unpublished: number;
+  /** Rows an earlier relay attempt produced or tried to produce (checked on the topic first). */
+  withIntent: number;
+  /** Distinct message keys (aggregates) with unpublished rows. */
+  aggregates: number;
+  topics: { topic: string; rows: number; oldest: string }[];
+}
+
+export interface ReplayRound {
+  batches: number;
+  produced: number;
+  recovered: number;
+  alreadyPublished: number;
+  busy: number;
+  /** Unpublished rows left when the round ended. */
+  remaining: number;
+  /** Last outbox id this round published. */
+  lastId: string | null;
+}

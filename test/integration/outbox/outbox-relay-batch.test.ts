@@ -1,0 +1,165 @@
+// The batch relay against real PostgreSQL and Kafka: order per aggregate inside and across
+// batches, a row held by another relay holds back the rest of its aggregate, a crash after the
+// batch was produced publishes nothing twice, and a relay run while Kafka is down leaks no pool
+// client (issue 14, known fault 2).
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { type Pool } from 'pg';
+import {
+  IDEMPOTENCY_HEADER,
+  LOCK_CLASS,
+  openRelaySession,
+  relayOutbox,
+} from '../../../platform/outbox/relay';
+import { readTopic } from '../../../platform/outbox/topic-scan';
+import { loadConfig } from '../../../shared/config';
+import { createKafka, createPool } from '../../../workers/clients';
+import { enqueueSequences } from '../../support/outbox-fixtures';
+
+const config = loadConfig();
+let pool: Pool;
+let kafka: Kafka;
+const topic = `t-outbox-batch-${randomUUID()}`;
+
+beforeAll(() => {
+  pool = createPool(config, 'platform', 4);
+  kafka = createKafka(config, 'rebound-test-outbox-batch');
+});
+afterAll(async () => {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  await pool.query('DELETE FROM outbox WHERE topic = $1', [topic]);
+  await pool.end();
+});
+
+async function onTopic(keys: Set<string>): Promise<{ key: string; aggregate: string }[]> {
+  const seen: { key: string; aggregate: string; partition: number; offset: number }[] = [];
+  await readTopic(kafka, topic, (m, partition) => {
+    const key = m.headers?.[IDEMPOTENCY_HEADER]?.toString() ?? '';
+    if (keys.has(key))
+      seen.push({ key, aggregate: m.key?.toString() ?? '', partition, offset: Number(m.offset) });
+  });
+  return seen.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+test('pipelined batches publish every row once, in order per aggregate', async () => {
+  const rows = await enqueueSequences(pool, { topic, aggregates: 7, perAggregate: 9, prefix: randomUUID() });
+  const session = await openRelaySession({ pool, kafka });
+  let batches = 0;
+  try {
+    const total = await session.relayAll({ limit: 10, onBatch: () => (batches += 1) });
+    expect(total.produced.length).toBeGreaterThanOrEqual(rows.length);
+  } finally {
+    await session.close();
+  }
+  expect(batches).toBeGreaterThanOrEqual(7);
+  const seen = await onTopic(new Set(rows.map((r) => r.key)));
+  expect(seen).toHaveLength(rows.length);
+  for (const agg of new Set(rows.map((r) => r.aggregate))) {
+    expect(seen.filter((s) => s.aggregate === agg).map((s) => s.key)).toEqual(
+      rows.filter((r) => r.aggregate === agg).map((r) => r.key),
+    );
+  }
+}, 90_000);
+
+test('an aggregate held back in one batch stays held back in the later batches of the call', async () => {
+  const rows = await enqueueSequences(pool, { topic, aggregates: 3, perAggregate: 6, prefix: randomUUID() });
+  const first = rows[0];
+  const id = (
+    await pool.query<{ id: string }>('SELECT id::text FROM outbox WHERE idempotency_key = $1', [first.key])
+  ).rows[0].id;
+  const other = await pool.connect();
+  const session = await openRelaySession({ pool, kafka });
+  try {
+    await other.query('SELECT pg_advisory_lock($1, ($2::bigint % 2147483647)::int)', [LOCK_CLASS, id]);
+    const total = await session.relayAll({ limit: 4 });
+    const mine = new Set(rows.map((r) => r.key));
+    const heldBack = rows.filter((r) => r.aggregate === first.aggregate).map((r) => r.key);
+    expect(total.busy.filter((k) => mine.has(k)).sort()).toEqual([...heldBack].sort());
+    expect(total.produced.filter((k) => mine.has(k))).toHaveLength(rows.length - heldBack.length);
+  } finally {
+    await session.close();
+    await other.query('SELECT pg_advisory_unlock_all()');
+    other.release();
+  }
+  await relayOutbox({ pool, kafka }, { idempotencyKeys: rows.map((r) => r.key) });
+  const seen = await onTopic(new Set(rows.map((r) => r.key)));
+  expect(seen).toHaveLength(rows.length);
+  expect(seen.filter((s) => s.aggregate === first.aggregate).map((s) => s.key)).toEqual(
+    rows.filter((r) => r.aggregate === first.aggregate).map((r) => r.key),
+  );
+}, 90_000);
+
+test('a row locked by another relay holds back the later rows of its aggregate only', async () => {
+  const rows = await enqueueSequences(pool, { topic, aggregates: 2, perAggregate: 3, prefix: randomUUID() });
+  const first = rows[0];
+  const ids = await pool.query<{ id: string; idempotency_key: string }>(
+    'SELECT id::text, idempotency_key FROM outbox WHERE idempotency_key = ANY($1) ORDER BY id',
+    [rows.map((r) => r.key)],
+  );
+  const firstId = ids.rows.find((r) => r.idempotency_key === first.key)!.id;
+  const other = await pool.connect();
+  try {
+    await other.query('SELECT pg_advisory_lock($1, ($2::bigint % 2147483647)::int)', [LOCK_CLASS, firstId]);
+    const r = await relayOutbox({ pool, kafka }, { idempotencyKeys: rows.map((x) => x.key) });
+    const heldBack = rows.filter((x) => x.aggregate === first.aggregate).map((x) => x.key);
+    expect(r.busy.sort()).toEqual(heldBack.sort());
+    expect(r.produced.sort()).toEqual(
+      rows
+        .filter((x) => x.aggregate !== first.aggregate)
+        .map((x) => x.key)
+        .sort(),
+    );
+  } finally {
+    await other.query('SELECT pg_advisory_unlock_all()');
+    other.release();
+  }
+  const again = await relayOutbox({ pool, kafka }, { idempotencyKeys: rows.map((x) => x.key) });
+  expect(again.produced).toHaveLength(3);
+  const seen = await onTopic(new Set(rows.map((r) => r.key)));
+  expect(seen.filter((s) => s.aggregate === first.aggregate).map((s) => s.key)).toEqual(
+    rows.filter((x) => x.aggregate === first.aggregate).map((x) => x.key),
+  );
+}, 90_000);
+
+test('a crash after a batch was produced publishes none of it again', async () => {
+  const rows = await enqueueSequences(pool, { topic, aggregates: 3, perAggregate: 4, prefix: randomUUID() });
+  const keys = rows.map((r) => r.key);
+  const crash = new Error('relay died after producing');
+  await expect(
+    relayOutbox(
+      { pool, kafka, hooks: { afterProduce: () => Promise.reject(crash) } },
+      { idempotencyKeys: keys },
+    ),
+  ).rejects.toBe(crash);
+  const retry = await relayOutbox({ pool, kafka }, { idempotencyKeys: keys });
+  expect(retry.recovered.sort()).toEqual([...keys].sort());
+  expect(retry.produced).toEqual([]);
+  expect(await onTopic(new Set(keys))).toHaveLength(keys.length);
+}, 90_000);
+
+test('relays failing while Kafka is unreachable leak no pool client', async () => {
+  const small = createPool(config, 'platform', 2);
+  const deadKafka = new Kafka({
+    clientId: 'rebound-test-dead-kafka',
+    brokers: ['127.0.0.1:1'],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 200,
+  });
+  const [row] = await enqueueSequences(pool, { topic, aggregates: 1, perAggregate: 1, prefix: randomUUID() });
+  try {
+    for (let i = 0; i < 5; i++) {
+      await expect(
+        relayOutbox({ pool: small, kafka: deadKafka }, { idempotencyKeys: [row.key] }),
+      ).rejects.toThrow();
+    }
+    expect(small.totalCount - small.idleCount).toBe(0);
+    const client = await small.connect();
+    client.release();
+  } finally {
+    await small.end();
+  }
+}, 60_000);

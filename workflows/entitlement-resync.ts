@@ -1,0 +1,159 @@
+// entitlement-resync playbook (seed 002: "entitlement update event lost", "entitlement data
+// stale", "billing service unavailable", "member removed but cache not yet updated"): pages through
+// every org, compares both caches with the billing and organization tables and repairs them,
+// removes caches of orgs that no longer exist, verifies a sample and lists keys that stay wrong as
+// "do not cache". While the shared breaker in front of the billing database is open the cache is
+// left as it is (last known good), the status says so, and the run waits and tries again; past
+// `maxDegraded` it escalates. Drift found and fixed, per kind, is in the status and the report.
+import { sleep, workflowInfo } from '@temporalio/workflow';
+import type { EntitlementResyncActivities } from '../activities/entitlements/resync-activities';
+import { parseDuration } from '../shared/duration';
+import { ErrorTypes } from '../shared/errors';
+import { type PlaybookInput } from '../shared/playbook-input';
+import {
+  type BreakerView,
+  type EntitlementResyncParams,
+  type ResyncProgress,
+} from '../shared/playbooks/entitlement-resync';
+import { type PlaybookResult } from '../shared/workflow-interface';
+import { activitiesOn } from './lib/activity-presets';
+import { describeError, errorType, rootCause } from './lib/errors';
+import { PlaybookRun } from './lib/playbook-run';
+import { ApplicationFailure } from '@temporalio/workflow';
+
+/** Seconds of paging per activity call: the status's counts are at most this old. */
+const ROUND_SECONDS = 10;
+
+export async function entitlementResyncWorkflow(
+  input: PlaybookInput<EntitlementResyncParams>,
+): Promise<PlaybookResult> {
+  const run = new PlaybookRun('entitlement-resync', input.context);
+  const p = input.params;
+  const quick = activitiesOn<EntitlementResyncActivities>('redis', 'quick');
+  const long = activitiesOn<EntitlementResyncActivities>('redis', 'long');
+  const runKey = workflowInfo().workflowId;
+
+  if (run.dryRun) {
+    const plan = await run.step('compare', () => long.planEntitlementResync({ pageSize: p.pageSize }), {
+      summarize: (r) => `${r.counts.orgs} org(s) compared`,
+    });
+    const c = plan.counts;
+    const actions: [string, number, string, boolean][] = [
+      ['repair-drifted', c.drifted, 'rewrite drifted entitlement caches from the database (with TTL)', false],
+      ['fill-missing', c.missing, 'write missing entitlement caches (with TTL)', false],
+      ['delete-extra', c.extra, 'delete entitlement caches of orgs without entitlements', true],
+      ['set-ttl', c.noTtl, 'give entitlement caches without a TTL their TTL', false],
+      ['invalidate-removed-members', c.removedMembers, 'remove removed members from membership caches', true],
+      ['repair-memberships', c.membershipsDrifted, 'rewrite drifted membership caches', false],
+      ['emit-events', c.events, 'publish EntitlementsResynced through the outbox', false],
+    ];
+    for (const [step, n, action, destructive] of actions) {
+      if (n > 0)
+        run.plan({ step, action: `${action}: ${n}`, destructive, details: { examples: plan.examples } });
+    }
+    run.setProgress({ counts: c });
+    return run.close({
+      outcome: 'recovered',
+      summary: `dry run: ${c.orgs} org(s) compared, ${c.drifted + c.missing + c.extra + c.noTtl} entitlement cache(s) would be repaired`,
+      details: {
+        plan: run.status.plan,
+        counts: c,
+        note: 'orphan caches of orgs with no row are found by the real run',
+      },
+    });
+  }
+
+  const maxDegradedMs = parseDuration(p.maxDegraded);
+  let degradedSince: number | undefined;
+  let state: ResyncProgress | undefined;
+  const show = (breaker: BreakerView, degraded?: string) =>
+    run.setProgress({
+      cursor: state?.cursor ?? null,
+      pages: state?.pages ?? 0,
+      counts: state?.counts,
+      breaker,
+      degraded: degraded
+        ? {
+            since: new Date(degradedSince!).toISOString(),
+            reason: degraded,
+            cache: 'kept as last known good',
+          }
+        : undefined,
+    });
+
+  // Runs a phase as numbered steps until one succeeds. While the database is unreachable or the
+  // breaker is open, the cache stays as it is; the run waits for the breaker's retry time and
+  // tries again, and escalates once it has been degraded for longer than maxDegraded.
+  let attemptNo = 0;
+  async function resilient<T>(label: string, call: () => Promise<T>): Promise<T | 'escalate'> {
+    for (;;) {
+      attemptNo += 1;
+      try {
+        const result = await run.step(`${label}#${attemptNo}`, call, {
+          mutating: true,
+          maxAttempts: 2,
+          initialBackoffMs: 1_000,
+        });
+        degradedSince = undefined;
+        return result;
+      } catch (err) {
+        const open = errorType(err) === ErrorTypes.CircuitOpen;
+        const cause = rootCause(err);
+        const breaker =
+          open && cause instanceof ApplicationFailure && cause.details?.[0]
+            ? (cause.details[0] as BreakerView)
+            : await quick.billingBreakerState();
+        degradedSince ??= Date.now();
+        show(breaker, describeError(err));
+        if (Date.now() - degradedSince > maxDegradedMs) return 'escalate';
+        const retryAt = breaker.retryAt ? Date.parse(breaker.retryAt) : 0;
+        await sleep(Math.max(retryAt - Date.now(), 2_000));
+      }
+    }
+  }
+  const escalate = async () => {
+    await run.notify(
+      'billing-db-unavailable',
+      'critical',
+      `entitlement resync: billing database unavailable for ${p.maxDegraded}; cache kept as last known good`,
+    );
+    return run.close({
+      outcome: 'escalated',
+      summary: `billing database unavailable for more than ${p.maxDegraded}: cache kept as last known good`,
+      details: { progress: state },
+    });
+  };
+
+  while (!state?.done) {
+    const r = await resilient('resync', () =>
+      long.resyncEntitlementPages({
+        runKey,
+        pageSize: p.pageSize,
+        pagePauseMs: p.pagePauseMs,
+        maxSeconds: ROUND_SECONDS,
+      }),
+    );
+    if (r === 'escalate') return escalate();
+    state = r;
+    show(state.breaker);
+  }
+  const swept = await resilient('sweep-orphan-caches', () => long.sweepOrphanCaches({ runKey }));
+  if (swept === 'escalate') return escalate();
+  const verify = await resilient('verify-sample', () =>
+    long.verifyRepairedSample({
+      runKey,
+      sample: p.verifySample,
+      doNotCacheForMs: parseDuration(p.doNotCacheFor),
+    }),
+  );
+  if (verify === 'escalate') return escalate();
+  state = await run.step('read-counts', () => quick.resyncProgress({ runKey }), { maxAttempts: 5 });
+  show(state.breaker);
+  const c = state.counts;
+  const fixed = c.drifted + c.missing + c.extra + c.noTtl + c.membershipsDrifted;
+  return run.close({
+    outcome: 'recovered',
+    summary: `${c.orgs} org(s) compared in ${state.pages} page(s); fixed ${c.drifted} drifted, ${c.missing} missing, ${c.extra} extra, ${c.noTtl} without TTL, ${c.removedMembers} removed member(s) invalidated, ${c.membershipsDrifted} membership cache(s); ${c.events} event(s); ${verify.stillWrong.length} key(s) put on the do-not-cache list`,
+    details: { counts: c, fixed, pages: state.pages, verify },
+  });
+}
