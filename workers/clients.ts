@@ -7,15 +7,21 @@ import { type ReboundConfig } from '../shared/config';
 
 export function createPool(config: ReboundConfig, database: 'platform' | 'state', max = 10): Pool {
   const pg = config.postgres;
+  return createDatabasePool(config, database === 'platform' ? pg.platformDb : pg.stateDb, max, database);
+}
+
+/** A pool on any database of the cluster (the regions of a replicated dataset). */
+export function createDatabasePool(config: ReboundConfig, database: string, max = 10, name = database): Pool {
+  const pg = config.postgres;
   return new Pool({
     host: pg.host,
     port: pg.port,
     user: pg.user,
     password: pg.password,
-    database: database === 'platform' ? pg.platformDb : pg.stateDb,
+    database,
     max,
     connectionTimeoutMillis: 5_000,
-    application_name: `rebound-${database}`,
+    application_name: `rebound-${name}`,
   });
 }
 
