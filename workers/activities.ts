@@ -17,6 +17,8 @@ import { createKafkaRedriveActivities } from '../activities/kafka/redrive';
 import { createOrgCacheActivities } from '../activities/org/org-cache-activities';
 import { createOrgDeletionPostgresActivities } from '../activities/org/org-deletion-postgres';
 import { createOutboxRelayActivities } from '../activities/outbox/outbox-relay-activities';
+import { createPartitionMergeActivities } from '../activities/partition-merge/merge-activities';
+import { type DatasetConfig } from '../shared/partition-merge/policy';
 import { type InfraQueue } from '../shared/task-queues';
 
 export interface WorkerDeps {
@@ -24,12 +26,19 @@ export interface WorkerDeps {
   statePool: Pool;
   redis: Redis;
   kafka: Kafka;
+  /** partition-merge: a pool per region database, and the declared datasets. */
+  regionPool?: (database: string) => Pool;
+  datasets?: Record<string, DatasetConfig>;
 }
 
 export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
   return {
     control: { ...createAuditActivities(deps), ...createGuardrailActivities(deps) },
-    postgres: { ...createPostgresProbeActivities(deps), ...createOrgDeletionPostgresActivities(deps) },
+    postgres: {
+      ...createPostgresProbeActivities(deps),
+      ...createOrgDeletionPostgresActivities(deps),
+      ...createPartitionMergeActivities(deps),
+    },
     redis: {
       ...createRedisProbeActivities(deps),
       ...createConsumerControlActivities(deps),

@@ -43,3 +43,24 @@ export function createKafka(config: ReboundConfig, clientId = 'rebound'): Kafka 
     retry: { retries: 5, initialRetryTime: 200 },
   });
 }
+
+/** One pool per database, created on first use (the regions of the replicated datasets). */
+export function databasePools(
+  config: ReboundConfig,
+  max = 5,
+): { get: (database: string) => Pool; end: () => Promise<void> } {
+  const pools = new Map<string, Pool>();
+  return {
+    get: (database) => {
+      let pool = pools.get(database);
+      if (!pool) {
+        pool = createDatabasePool(config, database, max);
+        pools.set(database, pool);
+      }
+      return pool;
+    },
+    end: async () => {
+      await Promise.allSettled([...pools.values()].map((p) => p.end()));
+    },
+  };
+}

@@ -5,14 +5,18 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../shared/config';
 import { loadDecisionKey } from '../shared/secrets';
 import { workflowTaskQueue } from '../shared/task-queues';
-import { createKafka, createPool, createRedis } from './clients';
+import { loadDatasets } from '../shared/partition-merge/load-datasets';
+import { createKafka, createPool, createRedis, databasePools } from './clients';
 import { createWorkers, runWorkers } from './create-workers';
 import { bundleWorkflows } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const regions = databasePools(config);
   const deps = {
+    regionPool: regions.get,
+    datasets: loadDatasets(),
     platformPool: createPool(config, 'platform'),
     statePool: createPool(config, 'state'),
     redis: createRedis(config, 'rebound-worker'),
@@ -34,7 +38,12 @@ async function main(): Promise<void> {
     await runWorkers(workers);
     await connection.close();
   } finally {
-    await Promise.allSettled([deps.platformPool.end(), deps.statePool.end(), deps.redis.quit()]);
+    await Promise.allSettled([
+      deps.platformPool.end(),
+      deps.statePool.end(),
+      deps.redis.quit(),
+      regions.end(),
+    ]);
   }
 }
 

@@ -4,3 +4,4 @@ export { consumerSafeModeRestartWorkflow } from './consumer-safe-mode-restart';
 export { quarantineRedriveWorkflow } from './quarantine-redrive';
 export { incidentWorkflow } from './incident';
 export { orgDeletionWorkflow } from './org-deletion';
+export { partitionMergeWorkflow } from './partition-merge';

@@ -24,6 +24,7 @@ import {
   type DrainResult,
   type ManualChoiceName,
   type ManualConflictView,
+  type PlannedResolution,
   type RegionReachability,
   type VerifyRequest,
   type VerifyResult,
@@ -157,6 +158,30 @@ export function createPartitionMergeActivities(deps: PartitionMergeDeps) {
       const ds = dataset(req.dataset);
       const [wa, wb] = await Promise.all([ds.a.enterRecovery(req.mergeId), ds.b.enterRecovery(req.mergeId)]);
       return { watermark: (wa < wb ? wa : wb).toString() };
+    },
+
+    /** The replication watermark without entering recovery mode (dry runs and the scheduled check). */
+    async readWatermark(req: { dataset: string }): Promise<{ watermark: string }> {
+      const ds = dataset(req.dataset);
+      const [wa, wb] = await Promise.all([ds.a.watermark(), ds.b.watermark()]);
+      return { watermark: (wa < wb ? wa : wb).toString() };
+    },
+
+    /** The plan's first conflicts and how each is (or would be) resolved: the dry run's plan. */
+    async listPlannedResolutions(req: {
+      dataset: string;
+      mergeId: string;
+      limit: number;
+    }): Promise<PlannedResolution[]> {
+      const ds = dataset(req.dataset);
+      const entries = await new PlanStore(deps.statePool, req.mergeId, ds.name).resolutions(req.limit, true);
+      return entries.map((e) => ({
+        key: e.key.toString(),
+        rule: e.rule,
+        conflict: e.conflict,
+        manualFields: e.manualFields,
+        resolution: e.resolution,
+      }));
     },
 
     /** The key space [from, end) covering both regions; undefined when both are empty. */

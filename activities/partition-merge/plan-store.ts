@@ -124,7 +124,7 @@ export class PlanStore {
     const r = await this.pool.query<PlanDbRow>(
       `SELECT ${COLUMNS} FROM partition_merge_plan
         WHERE merge_id = $1 AND status = $2 AND ($3::bigint IS NULL OR key > $3::bigint)
-        ORDER BY key LIMIT $4`,
+        ORDER BY partition_merge_plan.key LIMIT $4`,
       [this.mergeId, status, afterKey?.toString() ?? null, limit],
     );
     return r.rows.map(fromDb);
@@ -139,9 +139,18 @@ export class PlanStore {
     );
   }
 
+  /** The first `limit` true conflicts (or all differences) with how each is resolved. */
+  async resolutions(limit: number, conflictsOnly: boolean): Promise<PlanEntry[]> {
+    const r = await this.pool.query<PlanDbRow>(
+      `SELECT ${COLUMNS} FROM partition_merge_plan WHERE merge_id = $1 AND (conflict OR NOT $3) ORDER BY partition_merge_plan.key LIMIT $2`,
+      [this.mergeId, limit, conflictsOnly],
+    );
+    return r.rows.map(fromDb);
+  }
+
   async heldKeys(): Promise<bigint[]> {
     const r = await this.pool.query<{ key: string }>(
-      `SELECT key::text FROM partition_merge_plan WHERE merge_id = $1 AND status = 'held' ORDER BY key`,
+      `SELECT key::text FROM partition_merge_plan WHERE merge_id = $1 AND status = 'held' ORDER BY partition_merge_plan.key`,
       [this.mergeId],
     );
     return r.rows.map((x) => BigInt(x.key));

@@ -146,6 +146,15 @@ export class RegionStore {
     return (r.rowCount ?? 0) > 0;
   }
 
+  /** The HLC through which this region had the other's writes (read-only; 0 when unknown). */
+  async watermark(): Promise<bigint> {
+    const r = await this.pool.query<{ hlc: string }>(
+      `SELECT replicated_through_hlc::text AS hlc FROM replication_state WHERE dataset = $1`,
+      [this.dataset],
+    );
+    return BigInt(r.rows[0]?.hlc ?? '0');
+  }
+
   async maxHlc(): Promise<bigint> {
     const r = await this.pool.query<{ hlc: string | null }>(`SELECT max(hlc)::text AS hlc FROM ${this.t}`);
     return BigInt(r.rows[0].hlc ?? '0');
@@ -155,7 +164,7 @@ export class RegionStore {
   async pendingWrites(mergeId: string, limit: number): Promise<{ id: string; key: bigint }[]> {
     const r = await this.pool.query<{ id: string; key: string }>(
       `SELECT id::text, key::text FROM merge_write_log WHERE merge_id = $1 AND dataset = $2 AND NOT processed
-        ORDER BY id LIMIT $3`,
+        ORDER BY merge_write_log.id LIMIT $3`,
       [mergeId, this.dataset, limit],
     );
     return r.rows.map((x) => ({ id: x.id, key: BigInt(x.key) }));

@@ -5,6 +5,7 @@ import { type PlaybookName } from '../playbook';
 import { consumerSafeModeRestartParamsSchema } from './consumer-safe-mode-restart';
 import { healthProbeParamsSchema } from './health-probe';
 import { orgDeletionParamsSchema } from './org-deletion';
+import { partitionMergeParamsSchema } from './partition-merge';
 import { quarantineRedriveParamsSchema } from './quarantine-redrive';
 
 export interface PlaybookDefinition {
@@ -46,6 +47,14 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     paramsSchema: orgDeletionParamsSchema,
     resourceKind: 'org',
     description: 'Delete an org through a saga with a grace period, or remove the orphans of a deleted one',
+  },
+  'partition-merge': {
+    name: 'partition-merge',
+    workflowType: 'partitionMergeWorkflow',
+    paramsSchema: partitionMergeParamsSchema,
+    resourceKind: 'dataset',
+    description:
+      'Reconcile the regions of a replicated dataset after a network partition (split-brain merge by policy)',
   },
 };
 

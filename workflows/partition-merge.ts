@@ -1,0 +1,355 @@
+// partition-merge playbook (issue 12): network-partition recovery of a replicated dataset
+// (seed 001 scenario 6; seeds 002/003 "network partition"; seed 004 §5.2). Confirm both regions
+// answer → partition-recovery mode (writes during the merge are logged) → compare by key range,
+// checksums first → resolve by policy, manual conflicts in one human decision → apply to both
+// regions in idempotent batches → re-merge writes made meanwhile → verify range checksums →
+// conflict table → normal mode. The range loops continue-as-new, so history stays bounded.
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { type PlaybookInput } from '../shared/playbook-input';
+import {
+  MANUAL_CHOICES,
+  PARTITION_MERGE_STEPS as S,
+  partitionMergeParamsSchema,
+  type PartitionMergeParams,
+  type PartitionMergeState,
+} from '../shared/playbooks/partition-merge';
+import { type PlaybookResult } from '../shared/workflow-interface';
+import { PlaybookRun } from './lib/playbook-run';
+import { partitionMergeActivities, type PartitionMergeProxies } from './partition-merge/activity-proxies';
+import { awaitConnectivity } from './partition-merge/connectivity';
+
+export interface PartitionMergeInput extends PlaybookInput<PartitionMergeParams> {
+  /** Progress carried over by continue-as-new. */
+  state?: PartitionMergeState;
+}
+
+const MAX_LISTED_RANGES = 200;
+
+export async function partitionMergeWorkflow(input: PartitionMergeInput): Promise<PlaybookResult> {
+  const run = new PlaybookRun('partition-merge', input.context);
+  const p = partitionMergeParamsSchema.parse(input.params);
+  const acts = partitionMergeActivities();
+  const info = workflowInfo();
+  const st: PartitionMergeState = input.state ?? {
+    mergeId: `${info.workflowId}@${info.firstExecutionRunId}`,
+    stage: 'connect',
+    totals: { ranges: 0, differingRanges: 0, rowsRead: 0, differingKeys: 0, conflicts: 0, manual: 0 },
+    differing: [],
+    written: {},
+    changedSince: 0,
+    mismatched: [],
+    runs: 0,
+    calls: 0,
+  };
+  st.runs += 1;
+  let callsThisRun = 0;
+  const readOnly = run.dryRun || p.mode === 'check';
+  const counted = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const r = await fn();
+    st.calls += 1;
+    callsThisRun += 1;
+    return r;
+  };
+  // Between range calls only: nothing is pending, the state says where to go on.
+  const continueIfLong = async (): Promise<void> => {
+    if (callsThisRun >= p.callsPerRun)
+      await continueAsNew<typeof partitionMergeWorkflow>({ ...input, state: st });
+  };
+
+  if (st.stage === 'connect') {
+    const conn = await awaitConnectivity(run, acts, p.dataset, p.checkEvery, p.connectTimeout);
+    if (!conn.regions) {
+      await run.notify(
+        'connectivity-escalated',
+        'critical',
+        `${run.status.resource}: regions still unreachable after ${p.connectTimeout} (${conn.checks} checks every ${p.checkEvery}); nothing merged`,
+      );
+      return run.close({
+        outcome: 'escalated',
+        summary: `regions unreachable for ${p.connectTimeout} (${conn.checks} checks); nothing changed`,
+        details: { checks: conn.checks },
+      });
+    }
+    const mark = readOnly
+      ? await run.step('read-watermark', () => acts.quick.readWatermark({ dataset: p.dataset }))
+      : await run.step(
+          S.enterRecovery,
+          () => acts.quick.enterPartitionRecovery({ dataset: p.dataset, mergeId: st.mergeId }),
+          {
+            mutating: true,
+            summarize: (w) => `writes logged from now on; watermark ${w.watermark}`,
+          },
+        );
+    st.watermark = mark.watermark;
+    st.keySpace = await run.step(S.bounds, () => acts.quick.keySpace({ dataset: p.dataset }), {
+      summarize: (k) => (k ? `keys [${k.from}, ${k.to})` : 'both regions empty'),
+    });
+    st.cursor = st.keySpace?.from;
+    st.stage = 'compare';
+  }
+
+  if (st.stage === 'compare') {
+    while (st.keySpace && st.cursor !== undefined) {
+      const from = st.cursor;
+      const r = await counted(() =>
+        run.step(
+          `${S.compare}@${from}`,
+          () =>
+            acts.ranges.compareRanges({
+              dataset: p.dataset,
+              mergeId: st.mergeId,
+              watermark: st.watermark!,
+              from,
+              end: st.keySpace!.to,
+              rangeSize: p.rangeSize,
+              bucketSize: p.bucketSize,
+              maxRanges: p.rangesPerCall,
+            }),
+          {
+            summarize: (c) =>
+              `${c.ranges} ranges, ${c.differingRanges} differ, ${c.differingKeys} keys, ${c.conflicts} conflicts`,
+          },
+        ),
+      );
+      for (const k of [
+        'ranges',
+        'differingRanges',
+        'rowsRead',
+        'differingKeys',
+        'conflicts',
+        'manual',
+      ] as const) {
+        st.totals[k] += r[k];
+      }
+      st.differing = [...st.differing, ...r.differing].slice(0, MAX_LISTED_RANGES);
+      st.cursor = r.next;
+      if (st.cursor !== undefined) await continueIfLong();
+    }
+    st.stage = 'decide';
+  }
+
+  if (readOnly) return closeReadOnly(run, p, st, acts);
+
+  if (st.stage === 'decide') {
+    if (st.totals.manual > 0) await decideManual(run, p, st, acts);
+    else st.manualOutcome = 'none';
+    st.stage = 'apply';
+  }
+
+  if (st.stage === 'apply') {
+    for (;;) {
+      const r = await counted(() =>
+        run.step(
+          `${S.apply}#${st.calls}`,
+          () =>
+            acts.ranges.applyPlan({
+              dataset: p.dataset,
+              mergeId: st.mergeId,
+              batchSize: p.batchSize,
+              maxBatches: p.rangesPerCall,
+            }),
+          {
+            mutating: true,
+            summarize: (a) =>
+              `${a.batches} batches; written ${
+                Object.entries(a.written)
+                  .map(([k, n]) => `${n} on ${k}`)
+                  .join(', ') || 'nothing'
+              }`,
+          },
+        ),
+      );
+      for (const [region, n] of Object.entries(r.written)) st.written[region] = (st.written[region] ?? 0) + n;
+      st.changedSince += r.changedSince;
+      if (r.done) break;
+      await continueIfLong();
+    }
+    await drain(run, p, st, acts, `${S.drain}#1`);
+    st.cursor = st.keySpace?.from;
+    st.stage = 'verify';
+  }
+
+  if (st.stage === 'verify') {
+    while (st.keySpace && st.cursor !== undefined) {
+      const from = st.cursor;
+      const r = await counted(() =>
+        run.step(
+          `${S.verify}@${from}`,
+          () =>
+            acts.ranges.verifyRanges({
+              dataset: p.dataset,
+              mergeId: st.mergeId,
+              from,
+              end: st.keySpace!.to,
+              rangeSize: p.rangeSize,
+              maxRanges: p.rangesPerCall * 10,
+            }),
+          { summarize: (v) => `${v.ranges} ranges, ${v.mismatched.length} still differ` },
+        ),
+      );
+      st.mismatched = [...st.mismatched, ...r.mismatched].slice(0, MAX_LISTED_RANGES);
+      st.cursor = r.next;
+      if (st.cursor !== undefined) await continueIfLong();
+    }
+    st.stage = 'finish';
+  }
+
+  const logged = await run.step(
+    S.conflicts,
+    () => acts.quick.recordConflicts({ dataset: p.dataset, mergeId: st.mergeId }),
+    {
+      mutating: true,
+      summarize: (c) => `${c.recorded} conflicts recorded, ${c.held} held`,
+    },
+  );
+  await run.step(S.resume, () => acts.quick.resumeNormalMode({ dataset: p.dataset, mergeId: st.mergeId }), {
+    mutating: true,
+    summarize: (r) => `normal mode; in sync through ${r.syncedThrough}`,
+  });
+  // Writes logged between the last re-merge and the switch back to normal mode.
+  await drain(run, p, st, acts, `${S.drain}#final`);
+
+  const details = {
+    mergeId: st.mergeId,
+    totals: st.totals,
+    written: st.written,
+    changedSince: st.changedSince,
+    conflictsRecorded: logged.recorded,
+    held: logged.held,
+    manualDecision: st.manualOutcome,
+    manualChoice: st.manualChoice,
+    mismatchedRanges: st.mismatched,
+    runs: st.runs,
+  };
+  const merged = `${st.totals.differingKeys} differing keys merged (${st.totals.conflicts} conflicts) over ${st.totals.ranges} ranges`;
+  if (st.mismatched.length > 0 || logged.held > 0) {
+    const why = [
+      st.mismatched.length > 0 ? `${st.mismatched.length} ranges still differ after the merge` : '',
+      logged.held > 0
+        ? `${logged.held} manual conflicts not decided (${st.manualOutcome}); both regions keep their values`
+        : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    await run.notify('merge-escalated', 'critical', `${run.status.resource}: ${why}`);
+    return run.close({ outcome: 'escalated', summary: `${merged}; ${why}`, details });
+  }
+  return run.close({ outcome: 'recovered', summary: `${merged}; both regions verified equal`, details });
+}
+
+async function decideManual(
+  run: PlaybookRun,
+  p: PartitionMergeParams,
+  st: PartitionMergeState,
+  acts: PartitionMergeProxies,
+): Promise<void> {
+  const listed = await run.step('list-manual-conflicts', () =>
+    acts.quick.listManualConflicts({ dataset: p.dataset, mergeId: st.mergeId, limit: 20 }),
+  );
+  const lines = listed.items.map(
+    (c) =>
+      `key ${c.key}: ${c.fields
+        .map((f) =>
+          Object.entries(c.values)
+            .map(([region, v]) => `${f}=${JSON.stringify(v[f])} in ${region}`)
+            .join(' vs '),
+        )
+        .join('; ')}`,
+  );
+  const more = listed.total > listed.items.length ? `\n… and ${listed.total - listed.items.length} more` : '';
+  const outcome = await run.requestApproval({
+    step: S.decide,
+    question: `${listed.total} conflicts on ${run.status.resource} need a human (fields whose policy is manual). Which values win for all of them?\n${lines.join('\n')}${more}`,
+    choices: [...MANUAL_CHOICES],
+    policy: run.ctx.approvalPolicy,
+    onTimeout: 'hold the manual conflicts (both regions keep their values), merge everything else, escalate',
+  });
+  st.manualOutcome = outcome.outcome;
+  if (outcome.outcome !== 'approved') return;
+  st.manualChoice = outcome.choice as PartitionMergeState['manualChoice'];
+  await run.step(
+    `${S.decide}:apply-choice`,
+    () =>
+      acts.quick.decideManualConflicts({
+        dataset: p.dataset,
+        mergeId: st.mergeId,
+        watermark: st.watermark!,
+        choice: st.manualChoice!,
+      }),
+    { summarize: (d) => `${d.decided} conflicts decided: ${st.manualChoice}` },
+  );
+}
+
+async function drain(
+  run: PlaybookRun,
+  p: PartitionMergeParams,
+  st: PartitionMergeState,
+  acts: PartitionMergeProxies,
+  step: string,
+): Promise<void> {
+  const r = await run.step(
+    step,
+    () =>
+      acts.ranges.mergeWritesDuringMerge({
+        dataset: p.dataset,
+        mergeId: st.mergeId,
+        watermark: st.watermark!,
+        choice: st.manualChoice,
+      }),
+    {
+      mutating: true,
+      summarize: (d) => `${d.keys} keys written during the merge re-merged in ${d.rounds} rounds`,
+    },
+  );
+  for (const [region, n] of Object.entries(r.written)) st.written[region] = (st.written[region] ?? 0) + n;
+}
+
+/** Dry run (the plan) and the scheduled consistency check (escalates when the regions diverge). */
+async function closeReadOnly(
+  run: PlaybookRun,
+  p: PartitionMergeParams,
+  st: PartitionMergeState,
+  acts: PartitionMergeProxies,
+): Promise<PlaybookResult> {
+  const t = st.totals;
+  const summary = `${t.differingRanges} of ${t.ranges} ranges differ: ${t.differingKeys} keys, ${t.conflicts} conflicts (${t.manual} need a human)`;
+  if (p.mode === 'check' && !run.dryRun) {
+    const details = { totals: t, differingRanges: st.differing.slice(0, 50) };
+    if (t.differingKeys === 0)
+      return run.close({
+        outcome: 'recovered',
+        summary: `regions consistent over ${t.ranges} ranges`,
+        details,
+      });
+    await run.notify('regions-diverged', 'critical', `${run.status.resource}: regions diverged: ${summary}`);
+    return run.close({
+      outcome: 'escalated',
+      summary: `regions diverged: ${summary}; run partition-merge`,
+      details,
+    });
+  }
+  const conflicts = await run.step('plan-conflicts', () =>
+    acts.quick.listPlannedResolutions({ dataset: p.dataset, mergeId: st.mergeId, limit: 100 }),
+  );
+  for (const r of st.differing.slice(0, 50)) {
+    run.plan({
+      step: S.apply,
+      action: `range [${r.from}, ${r.to}): ${r.differingKeys} keys differ in ${r.differingBuckets} buckets, ${r.conflicts} conflicts`,
+      destructive: true,
+      details: { ...r },
+    });
+  }
+  for (const c of conflicts) {
+    run.plan({
+      step: S.decide,
+      action: `key ${c.key}: ${c.resolution}`,
+      destructive: false,
+      details: { ...c },
+    });
+  }
+  return run.close({
+    outcome: 'recovered',
+    summary: `dry run: nothing changed; ${summary}`,
+    details: { plan: run.status.plan, totals: t },
+  });
+}
