@@ -22,7 +22,9 @@ export async function awaitConnectivity(
       summarize: (rs) => rs.map((r) => `${r.region} ${r.reachable ? 'reachable' : 'unreachable'}`).join(', '),
     });
     if (regions.every((r) => r.reachable)) return { checks: n, regions };
-    if (Date.now() + every > deadline) return { checks: n, regions: undefined };
-    await sleep(every);
+    // The last wait is shortened so the final check falls on the deadline itself.
+    const left = deadline - Date.now();
+    if (left <= 0) return { checks: n, regions: undefined };
+    await sleep(Math.min(every, left));
   }
 }
