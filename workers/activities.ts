@@ -18,6 +18,7 @@ import { createOrgCacheActivities } from '../activities/org/org-cache-activities
 import { createOrgDeletionPostgresActivities } from '../activities/org/org-deletion-postgres';
 import { createOutboxRelayActivities } from '../activities/outbox/outbox-relay-activities';
 import { createPartitionMergeActivities } from '../activities/partition-merge/merge-activities';
+import { createDivergenceIncidentActivities } from '../activities/partition-merge/open-incident';
 import { type DatasetConfig } from '../shared/partition-merge/policy';
 import { type InfraQueue } from '../shared/task-queues';
 
@@ -33,7 +34,11 @@ export interface WorkerDeps {
 
 export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> {
   return {
-    control: { ...createAuditActivities(deps), ...createGuardrailActivities(deps) },
+    control: {
+      ...createAuditActivities(deps),
+      ...createGuardrailActivities(deps),
+      ...createDivergenceIncidentActivities(),
+    },
     postgres: {
       ...createPostgresProbeActivities(deps),
       ...createOrgDeletionPostgresActivities(deps),

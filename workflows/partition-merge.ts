@@ -321,11 +321,25 @@ async function closeReadOnly(
         summary: `regions consistent over ${t.ranges} ranges`,
         details,
       });
-    await run.notify('regions-diverged', 'critical', `${run.status.resource}: regions diverged: ${summary}`);
+    const opened = await run.step(
+      'open-incident',
+      () =>
+        acts.incident.openDivergenceIncident({
+          dataset: p.dataset,
+          summary: `regions diverged: ${summary}`,
+          checkWorkflowId: run.status.workflowId,
+        }),
+      { summarize: (o) => `${o.started ? 'opened' : 'attached to'} ${o.incidentId}` },
+    );
+    await run.notify(
+      'regions-diverged',
+      'critical',
+      `${run.status.resource}: regions diverged: ${summary}; incident ${opened.incidentId}`,
+    );
     return run.close({
       outcome: 'escalated',
-      summary: `regions diverged: ${summary}; run partition-merge`,
-      details,
+      summary: `regions diverged: ${summary}; ${opened.started ? 'opened' : 'attached to'} incident ${opened.incidentId}`,
+      details: { ...details, incident: opened },
     });
   }
   const conflicts = await run.step('plan-conflicts', () =>

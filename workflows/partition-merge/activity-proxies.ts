@@ -3,6 +3,7 @@
 // the heartbeated cursor and resumes from it instead of starting the chunk over.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PartitionMergeActivities } from '../../activities/partition-merge/merge-activities';
+import type { DivergenceIncidentActivities } from '../../activities/partition-merge/open-incident';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../shared/errors';
 import { activityTaskQueue, prefixOfWorkflowQueue } from '../../shared/task-queues';
 import { activitiesOn } from '../lib/activity-presets';
@@ -11,6 +12,7 @@ export function partitionMergeActivities() {
   const taskQueue = activityTaskQueue(prefixOfWorkflowQueue(workflowInfo().taskQueue), 'postgres');
   return {
     quick: activitiesOn<PartitionMergeActivities>('postgres', 'quick'),
+    incident: activitiesOn<DivergenceIncidentActivities>('control', 'quick'),
     ranges: proxyActivities<PartitionMergeActivities>({
       taskQueue,
       startToCloseTimeout: '10m',

@@ -9,6 +9,7 @@ import { type Pool } from 'pg';
 import { connectClient } from '../../../client/temporal-client';
 import { diverge } from '../../../platform/regions/generator';
 import { loadConfig } from '../../../shared/config';
+import { incidentDetailsQuery, incidentIdFor } from '../../../shared/incident';
 import { hlcOf } from '../../../shared/partition-merge/hlc';
 import { type DatasetConfig } from '../../../shared/partition-merge/policy';
 import { rowsEqual } from '../../../shared/partition-merge/rows';
@@ -205,4 +206,46 @@ test('a dry run returns the plan (differing ranges, conflicts and their resoluti
     DATASET,
   ]);
   expect(st.rows[0].mode).toBe('normal');
+});
+
+test('the read-only consistency check opens the RegionsDiverged incident, whose merge makes the next check pass', async () => {
+  await diverge(DATASET, dataset, pools, {
+    keys: 2000,
+    divergence: 0.02,
+    seed: 5,
+    ...options,
+    manualShare: 0,
+  });
+  const before = await Promise.all([dump(pools[0], dataset.table), dump(pools[1], dataset.table)]);
+  const incidentId = incidentIdFor(`partition-merge:dataset:${DATASET}`);
+  // An incident left running by an earlier test run (on another task queue) would swallow the alert.
+  await client.workflow
+    .getHandle(incidentId)
+    .terminate('test cleanup')
+    .catch(() => undefined);
+
+  const check = await startMerge(client, prefix, { mode: 'check' }, { workflowId: `${prefix}-check-1` });
+  const result = (await check.result()) as PlaybookResult;
+  expect(result.outcome).toBe('escalated');
+  expect(result.summary).toMatch(/regions diverged: .* 40 keys/);
+  expect((result.details as { incident: { incidentId: string; started: boolean } }).incident).toEqual({
+    incidentId,
+    started: true,
+  });
+  // Read-only: the check changed neither region nor the replication mode.
+  expect(await Promise.all([dump(pools[0], dataset.table), dump(pools[1], dataset.table)])).toEqual(before);
+
+  // The incident it opened is the one RegionsDiverged routes to: it runs partition-merge.
+  const incident = (await client.workflow.getHandle(incidentId).result()) as PlaybookResult;
+  expect(incident.outcome).toBe('recovered');
+  const details = await client.workflow.getHandle(incidentId).query(incidentDetailsQuery);
+  expect(details.route.rule).toBe('regions-diverged');
+  expect(details.alerts[0].alertname).toBe('RegionsDiverged');
+  expect(await dump(pools[0], dataset.table)).toEqual(await dump(pools[1], dataset.table));
+
+  const again = (await (
+    await startMerge(client, prefix, { mode: 'check' }, { workflowId: `${prefix}-check-2` })
+  ).result()) as PlaybookResult;
+  expect(again.outcome).toBe('recovered');
+  expect(again.summary).toMatch(/regions consistent/);
 });
