@@ -2,7 +2,19 @@
 // dataset (seed 001 scenario 6; seeds 002, 003 "network partition"; seed 004 §5.2). Parameters,
 // step names, and the shapes the workflow and its activities exchange. Sandbox-safe.
 import { z } from 'zod';
-import { durationSchema } from '../duration';
+import { durationSchema, parseDuration } from '../duration';
+
+/** Connectivity checks one run may make: each is ~12 history events, kept well under 10,000. */
+export const MAX_CONNECTIVITY_CHECKS = 500;
+
+// A malformed duration is already reported by its field; the bounds below then pass it by.
+function millis(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    return Number.NaN;
+  }
+}
 
 export const partitionMergeParamsSchema = z
   .object({
@@ -23,7 +35,15 @@ export const partitionMergeParamsSchema = z
     checkEvery: durationSchema.default('10s'),
     connectTimeout: durationSchema.default('30m'),
   })
-  .strict();
+  .strict()
+  .refine((p) => millis(p.checkEvery) >= 1_000, {
+    message: 'checkEvery must be at least 1s',
+    path: ['checkEvery'],
+  })
+  .refine((p) => millis(p.connectTimeout) / millis(p.checkEvery) <= MAX_CONNECTIVITY_CHECKS, {
+    message: `connectTimeout / checkEvery may not exceed ${MAX_CONNECTIVITY_CHECKS} checks (history limit)`,
+    path: ['connectTimeout'],
+  });
 export type PartitionMergeParams = z.infer<typeof partitionMergeParamsSchema>;
 
 export const PARTITION_MERGE_STEPS = {
