@@ -9,7 +9,7 @@ import {
   type MergeContext,
 } from '../../../shared/partition-merge/merge';
 import { type MergePolicy } from '../../../shared/partition-merge/policy';
-import { canonicalJson, rowsEqual, type RegionRow } from '../../../shared/partition-merge/rows';
+import { canonicalJson, rowToJson, rowsEqual, type RegionRow } from '../../../shared/partition-merge/rows';
 
 const WATERMARK = 1000n;
 const ORIGINS = ['region-a', 'region-b'];
@@ -81,10 +81,7 @@ function decideAll(a: Map<bigint, RegionRow>, b: Map<bigint, RegionRow>, ctx: Me
 function text(res: Map<bigint, KeyResolution>): string {
   return [...res.values()]
     .sort((x, y) => (x.key < y.key ? -1 : 1))
-    .map(
-      (r) =>
-        `${r.key}:${r.rule}:${r.merged ? canonicalJson({ ...r.merged, key: String(r.key), hlc: String(r.merged.hlc) } as never) : 'held'}`,
-    )
+    .map((r) => `${r.key}:${r.rule}:${r.merged ? canonicalJson({ ...rowToJson(r.merged) }) : 'held'}`)
     .join('\n');
 }
 
