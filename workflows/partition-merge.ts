@@ -27,7 +27,22 @@ const MAX_LISTED_RANGES = 200;
 
 export async function partitionMergeWorkflow(input: PartitionMergeInput): Promise<PlaybookResult> {
   const run = new PlaybookRun('partition-merge', input.context);
-  const p = partitionMergeParamsSchema.parse(input.params);
+  // Starts through the API are validated already; a direct start with bad input closes as failed
+  // instead of failing its workflow task forever.
+  const parsed = partitionMergeParamsSchema.safeParse(input.params);
+  if (!parsed.success) {
+    return run.close({
+      outcome: 'failed',
+      summary: `invalid parameters: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    });
+  }
+  const p = parsed.data;
+  if (run.status.resource !== `dataset:${p.dataset}`) {
+    return run.close({
+      outcome: 'failed',
+      summary: `parameter dataset=${p.dataset} contradicts the resource ${run.status.resource}`,
+    });
+  }
   const acts = partitionMergeActivities();
   const info = workflowInfo();
   const st: PartitionMergeState = input.state ?? {

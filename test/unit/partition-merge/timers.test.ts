@@ -215,3 +215,16 @@ test('long key spaces continue as new, carrying the merge progress', async () =>
   expect(calls.filter((c) => c === 'enterPartitionRecovery')).toHaveLength(1);
   expect(calls.filter((c) => c === 'compareRanges')).toHaveLength(40);
 }, 60_000);
+
+test('a start whose dataset contradicts its resource, or with unbounded parameters, touches nothing', async () => {
+  for (const [params, why] of [
+    [{ dataset: 'payments' }, /dataset=payments contradicts the resource dataset:accounts/],
+    [{ checkEvery: '0s' }, /invalid parameters: checkEvery/],
+  ] as const) {
+    const calls: string[] = [];
+    const { result } = await run({ reachableFrom: 1, manual: 0, ranges: 1 }, params, calls);
+    expect(result.outcome).toBe('failed');
+    expect(result.summary).toMatch(why);
+    expect(calls).toEqual([]);
+  }
+}, 60_000);
