@@ -74,8 +74,8 @@ export function createPartitionMergeActivities(deps: PartitionMergeDeps) {
     return {
       name,
       config,
-      a: new RegionStore(ra.name, deps.regionPool(ra.database), config.table, name),
-      b: new RegionStore(rb.name, deps.regionPool(rb.database), config.table, name),
+      a: new RegionStore(ra.name, deps.regionPool(ra.database), config.table),
+      b: new RegionStore(rb.name, deps.regionPool(rb.database), config.table),
     };
   }
 

@@ -33,11 +33,11 @@ export interface ApplyRow {
 export class RegionStore {
   private readonly t: string;
 
+  /** `name` is the region's; replication state and the write log are keyed by `table`. */
   constructor(
     readonly name: string,
     private readonly pool: Pool,
-    table: string,
-    readonly dataset: string,
+    readonly table: string,
   ) {
     this.t = escapeIdentifier(table);
   }
@@ -126,11 +126,11 @@ export class RegionStore {
   /** Enters partition-recovery mode for `mergeId` (idempotent); returns this region's watermark. */
   async enterRecovery(mergeId: string): Promise<bigint> {
     const r = await this.pool.query<{ hlc: string }>(
-      `INSERT INTO replication_state (dataset, mode, merge_id, entered_at) VALUES ($1, 'partition-recovery', $2, now())
-       ON CONFLICT (dataset) DO UPDATE SET mode = 'partition-recovery', merge_id = $2,
+      `INSERT INTO replication_state (table_name, mode, merge_id, entered_at) VALUES ($1, 'partition-recovery', $2, now())
+       ON CONFLICT (table_name) DO UPDATE SET mode = 'partition-recovery', merge_id = $2,
          entered_at = CASE WHEN replication_state.merge_id = $2 THEN replication_state.entered_at ELSE now() END
        RETURNING replicated_through_hlc::text AS hlc`,
-      [this.dataset, mergeId],
+      [this.table, mergeId],
     );
     return BigInt(r.rows[0].hlc);
   }
@@ -140,8 +140,8 @@ export class RegionStore {
     const r = await this.pool.query(
       `UPDATE replication_state SET mode = 'normal', merge_id = NULL,
               replicated_through_hlc = greatest(replicated_through_hlc, $3::bigint)
-        WHERE dataset = $1 AND (merge_id = $2 OR mode = 'normal')`,
-      [this.dataset, mergeId, hlc.toString()],
+        WHERE table_name = $1 AND (merge_id = $2 OR mode = 'normal')`,
+      [this.table, mergeId, hlc.toString()],
     );
     return (r.rowCount ?? 0) > 0;
   }
@@ -149,8 +149,8 @@ export class RegionStore {
   /** The HLC through which this region had the other's writes (read-only; 0 when unknown). */
   async watermark(): Promise<bigint> {
     const r = await this.pool.query<{ hlc: string }>(
-      `SELECT replicated_through_hlc::text AS hlc FROM replication_state WHERE dataset = $1`,
-      [this.dataset],
+      `SELECT replicated_through_hlc::text AS hlc FROM replication_state WHERE table_name = $1`,
+      [this.table],
     );
     return BigInt(r.rows[0]?.hlc ?? '0');
   }
@@ -163,9 +163,9 @@ export class RegionStore {
   /** Application writes logged during the merge and not yet re-merged, oldest first. */
   async pendingWrites(mergeId: string, limit: number): Promise<{ id: string; key: bigint }[]> {
     const r = await this.pool.query<{ id: string; key: string }>(
-      `SELECT id::text, key::text FROM merge_write_log WHERE merge_id = $1 AND dataset = $2 AND NOT processed
+      `SELECT id::text, key::text FROM merge_write_log WHERE merge_id = $1 AND table_name = $2 AND NOT processed
         ORDER BY merge_write_log.id LIMIT $3`,
-      [mergeId, this.dataset, limit],
+      [mergeId, this.table, limit],
     );
     return r.rows.map((x) => ({ id: x.id, key: BigInt(x.key) }));
   }

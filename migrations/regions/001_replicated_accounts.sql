@@ -11,12 +11,12 @@ CREATE TABLE accounts (
   tombstone boolean NOT NULL DEFAULT false
 );
 
--- Replication state per dataset: the HLC up to which this region has received the other
+-- Replication state per replicated table: the HLC up to which this region has received the other
 -- region's writes (rows newer than the lower watermark changed during the partition), and the
 -- mode. In `partition-recovery` mode every application write is logged so a merge in progress
 -- re-merges it instead of losing it.
 CREATE TABLE replication_state (
-  dataset text PRIMARY KEY,
+  table_name text PRIMARY KEY,
   mode text NOT NULL DEFAULT 'normal' CHECK (mode IN ('normal', 'partition-recovery')),
   merge_id text,
   replicated_through_hlc bigint NOT NULL DEFAULT 0,
@@ -25,7 +25,7 @@ CREATE TABLE replication_state (
 
 CREATE TABLE merge_write_log (
   id bigserial PRIMARY KEY,
-  dataset text NOT NULL,
+  table_name text NOT NULL,
   merge_id text NOT NULL,
   key bigint NOT NULL,
   hlc bigint,
@@ -45,17 +45,17 @@ BEGIN
   IF current_setting('rebound.merge_apply', true) = 'on' THEN
     RETURN NULL;
   END IF;
-  SELECT * INTO st FROM replication_state WHERE dataset = TG_ARGV[0];
+  SELECT * INTO st FROM replication_state WHERE table_name = TG_TABLE_NAME;
   IF NOT FOUND OR st.mode <> 'partition-recovery' THEN
     RETURN NULL;
   END IF;
   k := CASE WHEN TG_OP = 'DELETE' THEN OLD.key ELSE NEW.key END;
-  INSERT INTO merge_write_log (dataset, merge_id, key, hlc, operation)
-  VALUES (TG_ARGV[0], st.merge_id, k, CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.hlc END, TG_OP);
+  INSERT INTO merge_write_log (table_name, merge_id, key, hlc, operation)
+  VALUES (TG_TABLE_NAME, st.merge_id, k, CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.hlc END, TG_OP);
   RETURN NULL;
 END;
 $$;
 
 CREATE TRIGGER accounts_log_write_during_merge
   AFTER INSERT OR UPDATE OR DELETE ON accounts
-  FOR EACH ROW EXECUTE FUNCTION log_write_during_merge('accounts');
+  FOR EACH ROW EXECUTE FUNCTION log_write_during_merge();

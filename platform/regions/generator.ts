@@ -140,12 +140,12 @@ export async function diverge(
           [opts.keys, baseHlc.toString(), regions[0], regions[1]],
         );
         await client.query(
-          `INSERT INTO replication_state (dataset, mode, replicated_through_hlc) VALUES ($1, 'normal', $2)
-           ON CONFLICT (dataset) DO UPDATE SET mode = 'normal', merge_id = NULL, entered_at = NULL,
+          `INSERT INTO replication_state (table_name, mode, replicated_through_hlc) VALUES ($1, 'normal', $2)
+           ON CONFLICT (table_name) DO UPDATE SET mode = 'normal', merge_id = NULL, entered_at = NULL,
              replicated_through_hlc = $2`,
-          [name, partitionStart.toString()],
+          [dataset.table, partitionStart.toString()],
         );
-        await client.query('DELETE FROM merge_write_log WHERE dataset = $1', [name]);
+        await client.query('DELETE FROM merge_write_log WHERE table_name = $1', [dataset.table]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -13,7 +13,7 @@ import { type PlaybookResult } from '../../../shared/workflow-interface';
 import { createPool } from '../../../workers/clients';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
-import { DATASET, dump, expectedMerge, readRegion, regionsOf, rowLine, startMerge } from './merge-support';
+import { dump, expectedMerge, isolatedRegions, readRegion, rowLine, startMerge } from './merge-support';
 
 jest.setTimeout(300_000);
 
@@ -22,13 +22,15 @@ let client: Client;
 let statePool: Pool;
 let dataset: DatasetConfig;
 let pools: [Pool, Pool];
+let DATASET: string;
+let datasetsFile: string;
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   const config = loadConfig();
   client = await connectClient(config);
   statePool = createPool(config, 'state', 2);
-  ({ dataset, pools } = regionsOf());
+  ({ name: DATASET, dataset, pools, datasetsFile } = await isolatedRegions('pm_e2e_crash'));
 }, 60_000);
 
 afterAll(async () => {
@@ -61,9 +63,9 @@ test('a worker SIGKILLed mid-apply: a new worker finishes with the same final st
   ]);
   const expected = expectedMerge(dataset, a0, b0, BigInt(report.partitionStartHlc));
 
-  workers.push(await startWorkerProcess(prefix));
+  workers.push(await startWorkerProcess(prefix, { REBOUND_DATASETS_FILE: datasetsFile }));
   // Tiny batches: the apply phase takes many transactions, so the kill lands inside it.
-  const handle = await startMerge(client, prefix, { batchSize: 10, rangesPerCall: 1000 });
+  const handle = await startMerge(client, prefix, DATASET, { batchSize: 10, rangesPerCall: 1000 });
   const described = await handle.describe();
   const mergeId = `${handle.workflowId}@${described.runId}`;
   let progress = { applied: 0, total: 0 };
@@ -78,7 +80,7 @@ test('a worker SIGKILLed mid-apply: a new worker finishes with the same final st
   expect(atKill.applied).toBeGreaterThan(0);
   expect(atKill.applied).toBeLessThan(atKill.total);
 
-  workers.push(await startWorkerProcess(prefix));
+  workers.push(await startWorkerProcess(prefix, { REBOUND_DATASETS_FILE: datasetsFile }));
   const result = (await handle.result()) as PlaybookResult;
   expect(result.outcome).toBe('recovered');
   expect(await planProgress(mergeId)).toEqual({ applied: atKill.total, total: atKill.total });

@@ -1,27 +1,60 @@
 // Shared by the partition-merge end-to-end tests: region pools, a full row-by-row comparison of
 // the two regions (independent of the workflow's own checksums), and the expected merge computed
 // by the pure model from the rows as they were before the playbook ran.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Client, type WorkflowHandle } from '@temporalio/client';
 import { escapeIdentifier, type Pool } from 'pg';
+import { stringify } from 'yaml';
 import { startPlaybook } from '../../../client/start-playbook';
+import { runMigrations } from '../../../migrations/runner';
 import { loadConfig } from '../../../shared/config';
+import { REPO_ROOT } from '../../../shared/paths';
 import { loadDatasets } from '../../../shared/partition-merge/load-datasets';
 import { decideManualFields, mergeRegions, type ManualChoice } from '../../../shared/partition-merge/merge';
 import { type DatasetConfig } from '../../../shared/partition-merge/policy';
 import { type RegionRow } from '../../../shared/partition-merge/rows';
 import { type PartitionMergeParams } from '../../../shared/playbooks/partition-merge';
 import { statusQuery, type PlaybookStatus } from '../../../shared/workflow-interface';
-import { createDatabasePool } from '../../../workers/clients';
+import { createDatabasePool, createPool } from '../../../workers/clients';
 
-export const DATASET = 'accounts';
-
-export function regionsOf(): { dataset: DatasetConfig; pools: [Pool, Pool] } {
-  const dataset = loadDatasets()[DATASET];
+/**
+ * A dataset of the test's own: two region databases `<name>_a` / `<name>_b` on the stack's
+ * cluster (created and migrated when missing) and a datasets file naming them, with the shipped
+ * policy of `accounts`. Test files running in parallel never share regions or incident ids.
+ */
+export async function isolatedRegions(name: string): Promise<{
+  name: string;
+  dataset: DatasetConfig;
+  pools: [Pool, Pool];
+  datasetsFile: string;
+}> {
   const config = loadConfig();
-  return {
-    dataset,
-    pools: dataset.regions.map((r) => createDatabasePool(config, r.database, 3)) as [Pool, Pool],
+  const shipped = loadDatasets().accounts;
+  const databases = [`${name}_a`, `${name}_b`];
+  const admin = createPool(config, 'platform', 1);
+  try {
+    for (const db of databases) {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${escapeIdentifier(db)}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const pools = databases.map((db) => createDatabasePool(config, db, 3)) as [Pool, Pool];
+  for (const pool of pools) await runMigrations(pool, join(REPO_ROOT, 'migrations', 'regions'));
+  const datasetName = name.replace(/_/g, '-');
+  const dataset: DatasetConfig = {
+    ...shipped,
+    regions: [
+      { name: shipped.regions[0].name, database: databases[0] },
+      { name: shipped.regions[1].name, database: databases[1] },
+    ],
   };
+  const datasetsFile = join(mkdtempSync(join(tmpdir(), 'rebound-datasets-')), 'datasets.yaml');
+  writeFileSync(datasetsFile, stringify({ datasets: { [datasetName]: dataset } }));
+  return { name: datasetName, dataset, pools, datasetsFile };
 }
 
 /** Every row of a region, in key order, as comparable text (jsonb text is canonical). */
@@ -86,14 +119,15 @@ export function rowLine(r: RegionRow): string {
 export function startMerge(
   client: Client,
   prefix: string,
+  datasetName: string,
   params: Partial<PartitionMergeParams>,
   opts: { dryRun?: boolean; approvalTimeout?: string; workflowId?: string } = {},
 ): Promise<WorkflowHandle> {
   return startPlaybook(client, {
     playbook: 'partition-merge',
-    params: { dataset: DATASET, ...params },
+    params: { dataset: datasetName, ...params },
     context: {
-      resource: `dataset:${DATASET}`,
+      resource: `dataset:${datasetName}`,
       initiator: 'e2e-operator',
       dryRun: opts.dryRun ?? false,
       approvalPolicy: {

@@ -19,11 +19,10 @@ import { signDecision } from '../../support/decisions';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
 import {
-  DATASET,
   dump,
   expectedMerge,
   readRegion,
-  regionsOf,
+  isolatedRegions,
   rowLine,
   startMerge,
   waitForStatus,
@@ -36,14 +35,16 @@ let client: Client;
 let statePool: Pool;
 let dataset: DatasetConfig;
 let pools: [Pool, Pool];
+let DATASET: string;
 let worker: WorkerProcess;
 
 beforeAll(async () => {
   const config = loadConfig();
   client = await connectClient(config);
   statePool = createPool(config, 'state', 2);
-  ({ dataset, pools } = regionsOf());
-  worker = await startWorkerProcess(prefix);
+  let datasetsFile: string;
+  ({ name: DATASET, dataset, pools, datasetsFile } = await isolatedRegions('pm_e2e_merge'));
+  worker = await startWorkerProcess(prefix, { REBOUND_DATASETS_FILE: datasetsFile });
 }, 120_000);
 
 afterAll(async () => {
@@ -65,7 +66,11 @@ test('both regions end identical to the policy merge; conflicts logged; writes d
   expect(await dump(pools[0], dataset.table)).not.toEqual(await dump(pools[1], dataset.table));
 
   // Small ranges and few calls per run: the merge continues as new several times.
-  const handle = await startMerge(client, prefix, { rangeSize: 500, rangesPerCall: 2, callsPerRun: 3 });
+  const handle = await startMerge(client, prefix, DATASET, {
+    rangeSize: 500,
+    rangesPerCall: 2,
+    callsPerRun: 3,
+  });
   const waiting = await waitForStatus(handle, (s) => s.pendingApproval !== undefined);
   const question = waiting.pendingApproval!.question;
   expect(question).toContain(`${report.manual} conflicts`);
@@ -168,9 +173,10 @@ test('both regions end identical to the policy merge; conflicts logged; writes d
 
   // Normal mode again, in sync through the highest HLC.
   for (const pool of pools) {
-    const st = await pool.query<{ mode: string }>('SELECT mode FROM replication_state WHERE dataset = $1', [
-      DATASET,
-    ]);
+    const st = await pool.query<{ mode: string }>(
+      'SELECT mode FROM replication_state WHERE table_name = $1',
+      [dataset.table],
+    );
     expect(st.rows[0].mode).toBe('normal');
   }
   const history = await handle.fetchHistory();
@@ -188,6 +194,7 @@ test('a dry run returns the plan (differing ranges, conflicts and their resoluti
   const handle = await startMerge(
     client,
     prefix,
+    DATASET,
     { rangeSize: 500 },
     { dryRun: true, workflowId: `${prefix}-dry` },
   );
@@ -202,9 +209,10 @@ test('a dry run returns the plan (differing ranges, conflicts and their resoluti
   expect(conflicts.some((c) => /auto: (update-wins|field-merge)/.test(c.action))).toBe(true);
   const after = await Promise.all([dump(pools[0], dataset.table), dump(pools[1], dataset.table)]);
   expect(after).toEqual(before);
-  const st = await pools[0].query<{ mode: string }>('SELECT mode FROM replication_state WHERE dataset = $1', [
-    DATASET,
-  ]);
+  const st = await pools[0].query<{ mode: string }>(
+    'SELECT mode FROM replication_state WHERE table_name = $1',
+    [dataset.table],
+  );
   expect(st.rows[0].mode).toBe('normal');
 });
 
@@ -224,7 +232,13 @@ test('the read-only consistency check opens the RegionsDiverged incident, whose 
     .terminate('test cleanup')
     .catch(() => undefined);
 
-  const check = await startMerge(client, prefix, { mode: 'check' }, { workflowId: `${prefix}-check-1` });
+  const check = await startMerge(
+    client,
+    prefix,
+    DATASET,
+    { mode: 'check' },
+    { workflowId: `${prefix}-check-1` },
+  );
   const result = (await check.result()) as PlaybookResult;
   expect(result.outcome).toBe('escalated');
   expect(result.summary).toMatch(/regions diverged: .* 40 keys/);
@@ -244,7 +258,7 @@ test('the read-only consistency check opens the RegionsDiverged incident, whose 
   expect(await dump(pools[0], dataset.table)).toEqual(await dump(pools[1], dataset.table));
 
   const again = (await (
-    await startMerge(client, prefix, { mode: 'check' }, { workflowId: `${prefix}-check-2` })
+    await startMerge(client, prefix, DATASET, { mode: 'check' }, { workflowId: `${prefix}-check-2` })
   ).result()) as PlaybookResult;
   expect(again.outcome).toBe('recovered');
   expect(again.summary).toMatch(/regions consistent/);

@@ -9,14 +9,15 @@ import { diverge, type DivergeReport } from '../../../platform/regions/generator
 import { regionsDivergeCommand } from '../../../platform/regions/diverge-command';
 import { hlcOf } from '../../../shared/partition-merge/hlc';
 import { type DatasetConfig } from '../../../shared/partition-merge/policy';
-import { DATASET, readRegion, regionsOf } from '../../e2e/partition-merge/merge-support';
+import { isolatedRegions, readRegion } from '../../e2e/partition-merge/merge-support';
 
 let dataset: DatasetConfig;
 let pools: [Pool, Pool];
 let report: DivergeReport;
+let DATASET: string;
 
 beforeAll(async () => {
-  ({ dataset, pools } = regionsOf());
+  ({ name: DATASET, dataset, pools } = await isolatedRegions('pm_it_regions'));
   report = await diverge(DATASET, dataset, pools, {
     keys: 2000,
     divergence: 0.1,
@@ -33,8 +34,8 @@ afterAll(async () => {
 
 function stores(): [RegionStore, RegionStore] {
   return [
-    new RegionStore('region-a', pools[0], dataset.table, DATASET),
-    new RegionStore('region-b', pools[1], dataset.table, DATASET),
+    new RegionStore('region-a', pools[0], dataset.table),
+    new RegionStore('region-b', pools[1], dataset.table),
   ];
 }
 
