@@ -32,9 +32,7 @@ async function main(): Promise<void> {
 // The regions of the replicated datasets (partition-merge): databases on the same cluster,
 // created when missing, each with the migrations in migrations/regions.
 async function migrateRegions(config: ReturnType<typeof loadConfig>, quiet: boolean): Promise<void> {
-  const databases = new Set(
-    Object.values(loadDatasets()).flatMap((d) => d.regions.map((r) => r.database)),
-  );
+  const databases = new Set(Object.values(loadDatasets()).flatMap((d) => d.regions.map((r) => r.database)));
   const admin = createPool(config, 'platform', 1);
   try {
     for (const db of databases) {
