@@ -3,6 +3,9 @@
 // and path (someone trying to sneak a counter default, a third policy kind, one region twice, or
 // a table name that is not an identifier).
 import { join } from 'node:path';
+import { manualRoute } from '../../../client/service/manual-route';
+import { loadSchedules } from '../../../client/service/schedules';
+import { RoutingTable } from '../../../shared/routing/routing-table';
 import { parseYamlText } from '../../../shared/routing/load-yaml';
 import { REPO_ROOT } from '../../../shared/paths';
 import { loadDatasets } from '../../../shared/partition-merge/load-datasets';
@@ -89,4 +92,22 @@ test('playbook parameters are bounded: no 0s check interval, no unbounded histor
   ]) {
     expect(partitionMergeParamsSchema.safeParse(bad).success).toBe(false);
   }
+});
+
+test('the shipped schedules file declares the read-only consistency check, and it routes to partition-merge', () => {
+  const routing = RoutingTable.load(join(REPO_ROOT, 'config', 'routing.yaml'));
+  const check = loadSchedules(join(REPO_ROOT, 'config', 'schedules.yaml')).find(
+    (s) => s.playbook === 'partition-merge',
+  );
+  expect(check).toMatchObject({
+    resource: 'dataset:accounts',
+    params: { dataset: 'accounts', mode: 'check' },
+  });
+  const { route } = manualRoute(routing, {
+    playbook: check!.playbook,
+    resource: check!.resource,
+    params: check!.params,
+  });
+  expect(route.workflowType).toBe('partitionMergeWorkflow');
+  expect(route.params).toMatchObject({ mode: 'check' });
 });
