@@ -206,6 +206,7 @@ export async function partitionMergeWorkflow(input: PartitionMergeInput): Promis
       st.cursor = r.next;
       if (st.cursor !== undefined) await continueIfLong();
     }
+    if (st.mismatched.length > 0) await reverify(run, p, st, acts);
     st.stage = 'finish';
   }
 
@@ -293,6 +294,34 @@ async function decideManual(
       }),
     { summarize: (d) => `${d.decided} conflicts decided: ${st.manualChoice}` },
   );
+}
+
+/**
+ * Ranges that differ at verification may hold application writes made after the last re-merge:
+ * re-merge the write logs once more, then check just those ranges again.
+ */
+async function reverify(
+  run: PlaybookRun,
+  p: PartitionMergeParams,
+  st: PartitionMergeState,
+  acts: PartitionMergeProxies,
+): Promise<void> {
+  await drain(run, p, st, acts, `${S.drain}#before-reverify`);
+  const still = [];
+  for (const range of st.mismatched) {
+    const r = await run.step(`${S.verify}:again@${range.from}`, () =>
+      acts.ranges.verifyRanges({
+        dataset: p.dataset,
+        mergeId: st.mergeId,
+        from: range.from,
+        end: range.to,
+        rangeSize: p.rangeSize,
+        maxRanges: 1,
+      }),
+    );
+    still.push(...r.mismatched);
+  }
+  st.mismatched = still;
 }
 
 async function drain(

@@ -23,10 +23,13 @@ interface Scenario {
   manual: number;
   /** Key space size in ranges of 100 keys. */
   ranges: number;
+  /** Verify calls that still find range [0, 100) different (writes after the last re-merge). */
+  mismatches?: number;
 }
 
 function fakes(s: Scenario, calls: string[]): Partial<Record<InfraQueue, object>> {
   let checks = 0;
+  let verifies = 0;
   const rec =
     <A extends unknown[], T>(name: string, fn: (...a: A) => T) =>
     (...a: A): Promise<T> => {
@@ -95,12 +98,11 @@ function fakes(s: Scenario, calls: string[]): Partial<Record<InfraQueue, object>
         written: {},
         held: 0,
       })),
-      verifyRanges: rec('verifyRanges', (req: { from: string }) => ({
-        ranges: s.ranges,
-        mismatched: [],
-        next: undefined,
-        from: req.from,
-      })),
+      verifyRanges: rec('verifyRanges', () => {
+        verifies += 1;
+        const mismatched = verifies <= (s.mismatches ?? 0) ? [{ from: '0', to: '100' }] : [];
+        return { ranges: s.ranges, mismatched, next: undefined };
+      }),
       recordConflicts: rec('recordConflicts', () => ({ recorded: 2 * s.ranges, held: s.manual })),
       resumeNormalMode: rec('resumeNormalMode', () => ({ syncedThrough: '2000' })),
       listPlannedResolutions: rec('listPlannedResolutions', () => []),
@@ -137,10 +139,13 @@ async function run(s: Scenario, params: Record<string, unknown>, calls: string[]
   const prefix = uniquePrefix('partition-merge');
   const workers = await createFakeWorkers(env, prefix, fakes(s, calls));
   return workers.run(async () => {
-    const startedAt = await env.currentTimeMs();
     const handle = await start(prefix, params, approvalTimeout);
     const result = (await handle.result()) as PlaybookResult;
-    return { result, elapsedMs: (await env.currentTimeMs()) - startedAt, handle };
+    // Workflow time, from its history (the test server's clock may jump after the run closes).
+    const events = (await handle.fetchHistory()).events ?? [];
+    const ms = (e: (typeof events)[number]) =>
+      Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    return { result, elapsedMs: ms(events[events.length - 1]) - ms(events[0]), handle };
   });
 }
 
@@ -227,4 +232,15 @@ test('a start whose dataset contradicts its resource, or with unbounded paramete
     expect(result.summary).toMatch(why);
     expect(calls).toEqual([]);
   }
+}, 60_000);
+
+test('a range that differs at verification is re-merged from the write logs and checked again', async () => {
+  const calls: string[] = [];
+  const once = await run({ reachableFrom: 1, manual: 0, ranges: 1, mismatches: 1 }, {}, calls);
+  expect(once.result.outcome).toBe('recovered');
+  expect(calls.filter((c) => c === 'verifyRanges')).toHaveLength(2);
+  expect(calls.filter((c) => c === 'mergeWritesDuringMerge')).toHaveLength(3);
+  const always = await run({ reachableFrom: 1, manual: 0, ranges: 1, mismatches: 2 }, {}, []);
+  expect(always.result.outcome).toBe('escalated');
+  expect(always.result.summary).toMatch(/1 ranges still differ after the merge/);
 }, 60_000);
