@@ -7,7 +7,6 @@
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { type PlaybookInput } from '../shared/playbook-input';
 import {
-  MANUAL_CHOICES,
   PARTITION_MERGE_STEPS as S,
   partitionMergeParamsSchema,
   type PartitionMergeParams,
@@ -15,8 +14,11 @@ import {
 } from '../shared/playbooks/partition-merge';
 import { type PlaybookResult } from '../shared/workflow-interface';
 import { PlaybookRun } from './lib/playbook-run';
-import { partitionMergeActivities, type PartitionMergeProxies } from './partition-merge/activity-proxies';
+import { partitionMergeActivities } from './partition-merge/activity-proxies';
 import { awaitConnectivity } from './partition-merge/connectivity';
+import { decideManual } from './partition-merge/manual-decision';
+import { closeReadOnly } from './partition-merge/read-only';
+import { drain, reverify } from './partition-merge/write-log';
 
 export interface PartitionMergeInput extends PlaybookInput<PartitionMergeParams> {
   /** Progress carried over by continue-as-new. */
@@ -251,163 +253,4 @@ export async function partitionMergeWorkflow(input: PartitionMergeInput): Promis
     return run.close({ outcome: 'escalated', summary: `${merged}; ${why}`, details });
   }
   return run.close({ outcome: 'recovered', summary: `${merged}; both regions verified equal`, details });
-}
-
-async function decideManual(
-  run: PlaybookRun,
-  p: PartitionMergeParams,
-  st: PartitionMergeState,
-  acts: PartitionMergeProxies,
-): Promise<void> {
-  const listed = await run.step('list-manual-conflicts', () =>
-    acts.quick.listManualConflicts({ dataset: p.dataset, mergeId: st.mergeId, limit: 20 }),
-  );
-  const lines = listed.items.map(
-    (c) =>
-      `key ${c.key}: ${c.fields
-        .map((f) =>
-          Object.entries(c.values)
-            .map(([region, v]) => `${f}=${JSON.stringify(v[f])} in ${region}`)
-            .join(' vs '),
-        )
-        .join('; ')}`,
-  );
-  const more = listed.total > listed.items.length ? `\n… and ${listed.total - listed.items.length} more` : '';
-  const outcome = await run.requestApproval({
-    step: S.decide,
-    question: `${listed.total} conflicts on ${run.status.resource} need a human (fields whose policy is manual). Which values win for all of them?\n${lines.join('\n')}${more}`,
-    choices: [...MANUAL_CHOICES],
-    policy: run.ctx.approvalPolicy,
-    onTimeout: 'hold the manual conflicts (both regions keep their values), merge everything else, escalate',
-  });
-  st.manualOutcome = outcome.outcome;
-  if (outcome.outcome !== 'approved') return;
-  st.manualChoice = outcome.choice as PartitionMergeState['manualChoice'];
-  await run.step(
-    `${S.decide}:apply-choice`,
-    () =>
-      acts.quick.decideManualConflicts({
-        dataset: p.dataset,
-        mergeId: st.mergeId,
-        watermark: st.watermark!,
-        choice: st.manualChoice!,
-      }),
-    { summarize: (d) => `${d.decided} conflicts decided: ${st.manualChoice}` },
-  );
-}
-
-/**
- * Ranges that differ at verification may hold application writes made after the last re-merge:
- * re-merge the write logs once more, then check just those ranges again.
- */
-async function reverify(
-  run: PlaybookRun,
-  p: PartitionMergeParams,
-  st: PartitionMergeState,
-  acts: PartitionMergeProxies,
-): Promise<void> {
-  await drain(run, p, st, acts, `${S.drain}#before-reverify`);
-  const still = [];
-  for (const range of st.mismatched) {
-    const r = await run.step(`${S.verify}:again@${range.from}`, () =>
-      acts.ranges.verifyRanges({
-        dataset: p.dataset,
-        mergeId: st.mergeId,
-        from: range.from,
-        end: range.to,
-        rangeSize: p.rangeSize,
-        maxRanges: 1,
-      }),
-    );
-    still.push(...r.mismatched);
-  }
-  st.mismatched = still;
-}
-
-async function drain(
-  run: PlaybookRun,
-  p: PartitionMergeParams,
-  st: PartitionMergeState,
-  acts: PartitionMergeProxies,
-  step: string,
-): Promise<void> {
-  const r = await run.step(
-    step,
-    () =>
-      acts.ranges.mergeWritesDuringMerge({
-        dataset: p.dataset,
-        mergeId: st.mergeId,
-        watermark: st.watermark!,
-        choice: st.manualChoice,
-      }),
-    {
-      mutating: true,
-      summarize: (d) => `${d.keys} keys written during the merge re-merged in ${d.rounds} rounds`,
-    },
-  );
-  for (const [region, n] of Object.entries(r.written)) st.written[region] = (st.written[region] ?? 0) + n;
-}
-
-/** Dry run (the plan) and the scheduled consistency check (escalates when the regions diverge). */
-async function closeReadOnly(
-  run: PlaybookRun,
-  p: PartitionMergeParams,
-  st: PartitionMergeState,
-  acts: PartitionMergeProxies,
-): Promise<PlaybookResult> {
-  const t = st.totals;
-  const summary = `${t.differingRanges} of ${t.ranges} ranges differ: ${t.differingKeys} keys, ${t.conflicts} conflicts (${t.manual} need a human)`;
-  if (p.mode === 'check' && !run.dryRun) {
-    const details = { totals: t, differingRanges: st.differing.slice(0, 50) };
-    if (t.differingKeys === 0)
-      return run.close({
-        outcome: 'recovered',
-        summary: `regions consistent over ${t.ranges} ranges`,
-        details,
-      });
-    const opened = await run.step(
-      'open-incident',
-      () =>
-        acts.incident.openDivergenceIncident({
-          dataset: p.dataset,
-          summary: `regions diverged: ${summary}`,
-          checkWorkflowId: run.status.workflowId,
-        }),
-      { summarize: (o) => `${o.started ? 'opened' : 'attached to'} ${o.incidentId}` },
-    );
-    await run.notify(
-      'regions-diverged',
-      'critical',
-      `${run.status.resource}: regions diverged: ${summary}; incident ${opened.incidentId}`,
-    );
-    return run.close({
-      outcome: 'escalated',
-      summary: `regions diverged: ${summary}; ${opened.started ? 'opened' : 'attached to'} incident ${opened.incidentId}`,
-      details: { ...details, incident: opened },
-    });
-  }
-  const conflicts = await run.step('plan-conflicts', () =>
-    acts.quick.listPlannedResolutions({ dataset: p.dataset, mergeId: st.mergeId, limit: 100 }),
-  );
-  for (const r of st.differing.slice(0, 50)) {
-    run.plan({
-      step: S.apply,
-      action: `range [${r.from}, ${r.to}): ${r.differingKeys} keys differ in ${r.differingBuckets} buckets, ${r.conflicts} conflicts`,
-      destructive: true,
-      details: { ...r },
-    });
-  }
-  for (const c of conflicts) {
-    run.plan({
-      step: S.decide,
-      action: `key ${c.key}: ${c.resolution}`,
-      destructive: false,
-      details: { ...c },
-    });
-  }
-  return run.close({
-    outcome: 'recovered',
-    summary: `dry run: nothing changed; ${summary}`,
-    details: { plan: run.status.plan, totals: t },
-  });
 }
