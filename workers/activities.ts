@@ -25,7 +25,10 @@ import { createOrgCacheActivities } from '../activities/org/org-cache-activities
 import { createOrgDeletionPostgresActivities } from '../activities/org/org-deletion-postgres';
 import { createOutboxRelayActivities } from '../activities/outbox/outbox-relay-activities';
 import { createOutboxReplayActivities } from '../activities/outbox/outbox-replay-activities';
+import { createPartitionMergeActivities } from '../activities/partition-merge/merge-activities';
+import { createDivergenceIncidentActivities } from '../activities/partition-merge/open-incident';
 import { type PublicKeyring } from '../shared/decisions/signed-decision';
+import { type DatasetConfig } from '../shared/partition-merge/policy';
 import { type InfraQueue } from '../shared/task-queues';
 
 export interface WorkerDeps {
@@ -35,6 +38,9 @@ export interface WorkerDeps {
   kafka: Kafka;
   /** Public keys that verify approval decisions (the ring compiled into the workflow bundle). */
   keyring: PublicKeyring;
+  /** partition-merge: a pool per region database, and the declared datasets. */
+  regionPool?: (database: string) => Pool;
+  datasets?: Record<string, DatasetConfig>;
 }
 
 /** Scheduled recoveries signalWithStart incidents; the client connects on first use. */
@@ -57,11 +63,13 @@ export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> 
       ...createDecisionVerificationActivities(deps),
       ...createLifecycleActivities(deps),
       ...createScheduleActivities({ statePool: deps.statePool, temporal: lazyTemporalClient() }),
+      ...createDivergenceIncidentActivities(),
     },
     postgres: {
       ...createPostgresProbeActivities(deps),
       ...createOrgDeletionPostgresActivities(deps),
       ...createOutboxReplayActivities(deps),
+      ...createPartitionMergeActivities(deps),
     },
     redis: {
       ...createRedisProbeActivities(deps),

@@ -7,19 +7,25 @@ import { type ReboundConfig } from '../shared/config';
 
 export function createPool(config: ReboundConfig, database: 'platform' | 'state', max = 10): Pool {
   const pg = config.postgres;
+  return createDatabasePool(config, database === 'platform' ? pg.platformDb : pg.stateDb, max, database);
+}
+
+/** A pool on any database of the cluster (the regions of a replicated dataset). */
+export function createDatabasePool(config: ReboundConfig, database: string, max = 10, name = database): Pool {
+  const pg = config.postgres;
   const pool = new Pool({
     host: pg.host,
     port: pg.port,
     user: pg.user,
     password: pg.password,
-    database: database === 'platform' ? pg.platformDb : pg.stateDb,
+    database,
     max,
     connectionTimeoutMillis: 5_000,
-    application_name: `rebound-${database}`,
+    application_name: `rebound-${name}`,
   });
   // An idle client dropped by the server (a restart, a failover) is removed by the pool; without a
   // listener its 'error' event would crash the whole process instead.
-  pool.on('error', (err) => console.error(`[pg ${database}] idle client error: ${err.message}`));
+  pool.on('error', (err) => console.error(`[pg ${name}] idle client error: ${err.message}`));
   return pool;
 }
 
@@ -40,4 +46,25 @@ export function createKafka(config: ReboundConfig, clientId = 'rebound'): Kafka 
     logLevel: logLevel.ERROR,
     retry: { retries: 5, initialRetryTime: 200 },
   });
+}
+
+/** One pool per database, created on first use (the regions of the replicated datasets). */
+export function databasePools(
+  config: ReboundConfig,
+  max = 5,
+): { get: (database: string) => Pool; end: () => Promise<void> } {
+  const pools = new Map<string, Pool>();
+  return {
+    get: (database) => {
+      let pool = pools.get(database);
+      if (!pool) {
+        pool = createDatabasePool(config, database, max);
+        pools.set(database, pool);
+      }
+      return pool;
+    },
+    end: async () => {
+      await Promise.allSettled([...pools.values()].map((p) => p.end()));
+    },
+  };
 }

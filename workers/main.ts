@@ -7,7 +7,8 @@ import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { loadKeyring } from '../shared/secrets';
 import { workflowTaskQueue } from '../shared/task-queues';
-import { createKafka, createPool, createRedis } from './clients';
+import { loadDatasets } from '../shared/partition-merge/load-datasets';
+import { createKafka, createPool, createRedis, databasePools } from './clients';
 import { createWorkers, runWorkers } from './create-workers';
 import { installSdkRuntime } from './sdk-runtime';
 import { bundleWorkflows } from './workflow-bundle';
@@ -16,7 +17,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', { level: config.logLevel, format: config.logFormat });
   installSdkRuntime(logger, { shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const regions = databasePools(config);
   const deps = {
+    regionPool: regions.get,
+    datasets: loadDatasets(),
     platformPool: createPool(config, 'platform'),
     statePool: createPool(config, 'state'),
     redis: createRedis(config, 'rebound-worker'),
@@ -49,7 +53,12 @@ async function main(): Promise<void> {
     stopRelay();
     await connection.close();
   } finally {
-    await Promise.allSettled([deps.platformPool.end(), deps.statePool.end(), deps.redis.quit()]);
+    await Promise.allSettled([
+      deps.platformPool.end(),
+      deps.statePool.end(),
+      deps.redis.quit(),
+      regions.end(),
+    ]);
   }
 }
 

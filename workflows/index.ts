@@ -8,3 +8,4 @@ export { scheduledRecoveryWorkflow } from './scheduled-recovery';
 export { outboxReplayWorkflow } from './outbox-replay';
 export { entitlementResyncWorkflow } from './entitlement-resync';
 export { cacheRepairWorkflow } from './cache-repair';
+export { partitionMergeWorkflow } from './partition-merge';

@@ -7,6 +7,7 @@ import { cacheRepairParamsSchema, entitlementResyncParamsSchema } from './entitl
 import { healthProbeParamsSchema } from './health-probe';
 import { orgDeletionParamsSchema } from './org-deletion';
 import { outboxReplayParamsSchema } from './outbox-replay';
+import { partitionMergeParamsSchema } from './partition-merge';
 import { quarantineRedriveParamsSchema } from './quarantine-redrive';
 
 export interface PlaybookDefinition {
@@ -78,6 +79,15 @@ export const PLAYBOOKS: Partial<Record<PlaybookName, PlaybookDefinition>> = {
     resourceKind: 'outbox',
     resourceParam: 'outbox',
     description: 'Publish the rows an outbox accumulated, in order per aggregate, each event once',
+  },
+  'partition-merge': {
+    name: 'partition-merge',
+    workflowType: 'partitionMergeWorkflow',
+    paramsSchema: partitionMergeParamsSchema,
+    resourceKind: 'dataset',
+    resourceParam: 'dataset',
+    description:
+      'Reconcile the regions of a replicated dataset after a network partition (split-brain merge by policy)',
   },
 };
 

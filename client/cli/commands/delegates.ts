@@ -14,6 +14,23 @@ function runScript(script: string, args: string[]): void {
 }
 
 type OrgCreateCommand = (argv: string[]) => Promise<number>;
+type RegionsDivergeCommand = (argv: string[]) => Promise<number>;
+
+function loadRegionsDiverge(): RegionsDivergeCommand {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require('../../../platform/regions/diverge-command') as {
+      regionsDivergeCommand?: RegionsDivergeCommand;
+    };
+    if (typeof mod.regionsDivergeCommand === 'function') return mod.regionsDivergeCommand;
+    throw new Error('platform/regions/diverge-command.ts does not export regionsDivergeCommand');
+  } catch (err) {
+    throw new CliError(
+      ExitCode.Unavailable,
+      `platform regions diverge is not available: ${(err as Error).message}`,
+    );
+  }
+}
 
 /** Loaded on use so the CLI starts even when the platform module is absent or broken. */
 function loadOrgCreate(): OrgCreateCommand {
@@ -72,5 +89,22 @@ export function registerDelegateCommands(program: Command): void {
       // The program-wide --json is parsed by the program itself; hand it on.
       const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
       process.exitCode = await loadOrgCreate()(json && !args.includes('--json') ? [...args, '--json'] : args);
+    });
+  platform
+    .command('regions')
+    .description('the two regions of the replicated datasets (partition-merge)')
+    .command('diverge')
+    .description(
+      'diverge the regions: --keys N --divergence P [--conflicts Q] [--deletes R] [--manual S] [--json]',
+    )
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[], _opts: unknown, cmd: Command) => {
+      const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
+      process.exitCode = await loadRegionsDiverge()(
+        json && !args.includes('--json') ? [...args, '--json'] : args,
+      );
     });
 }

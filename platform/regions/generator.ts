@@ -1,0 +1,248 @@
+// The reference setup of partition-merge: two regions (databases) of the replicated table that
+// both accepted writes while partitioned. Creates N identical keys per side as of before the
+// partition, then a chosen share of keys changed during it: one-sided changes (updates, deletes
+// and inserts on one region) and true conflicts (both regions changed the key), including deletes
+// on one side against updates on the other and values only a human may decide.
+import { escapeIdentifier, type Pool } from 'pg';
+import { hlcOf } from '../../shared/partition-merge/hlc';
+import { type DatasetConfig } from '../../shared/partition-merge/policy';
+import { type JsonObject } from '../../shared/partition-merge/rows';
+
+export interface DivergeOptions {
+  keys: number;
+  /** Share of keys changed during the partition, 0..1. */
+  divergence: number;
+  /** Share of the changed keys both regions changed (true conflicts), 0..1. */
+  conflictShare: number;
+  /** Share of the conflicts that are a delete on one side against an update on the other. */
+  deleteShare: number;
+  /** Share of the conflicts that change a manual field differently on each side. */
+  manualShare: number;
+  seed: number;
+}
+
+export interface DivergeReport {
+  dataset: string;
+  keys: number;
+  partitionStartHlc: string;
+  oneSided: Record<string, number>;
+  conflicts: number;
+  deleteVsUpdate: number;
+  manual: number;
+  /** Keys of the true conflicts (what the conflict table must list), ascending. */
+  conflictKeys: string[];
+  manualKeys: string[];
+}
+
+// mulberry32: a small seeded PRNG, so a seed reproduces the same divergence.
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Change {
+  key: number;
+  value: JsonObject;
+  hlc: bigint;
+  origin: string;
+  tombstone: boolean;
+}
+
+/** The pre-partition value of a key, computed the same way in SQL (baseValueSql) and here. */
+function baseValue(key: number, regions: [string, string]): JsonObject {
+  return {
+    name: `account-${key}`,
+    balance: { inc: { [regions[key % 2]]: key % 100 }, dec: {} },
+    tags: [`t${key % 5}`],
+    owner: `team-${key % 7}`,
+  };
+}
+
+function baseValueSql(regions: [string, string]): string {
+  const [a, b] = regions.map((r) => r.replace(/'/g, "''"));
+  return `jsonb_build_object('name', 'account-' || k, 'balance', jsonb_build_object('inc',
+    jsonb_build_object(CASE WHEN k % 2 = 0 THEN '${a}' ELSE '${b}' END, k % 100), 'dec', '{}'::jsonb),
+    'tags', jsonb_build_array('t' || (k % 5)), 'owner', 'team-' || (k % 7))`;
+}
+
+async function writeRows(pool: Pool, table: string, rows: Change[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL rebound.merge_apply = 'on'`);
+    for (let i = 0; i < rows.length; i += 10_000) {
+      const batch = rows.slice(i, i + 10_000);
+      await client.query(
+        `INSERT INTO ${table} (key, value, hlc, origin, tombstone)
+         SELECT * FROM unnest($1::bigint[], $2::jsonb[], $3::bigint[], $4::text[], $5::bool[])
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, origin = excluded.origin,
+           tombstone = excluded.tombstone`,
+        [
+          batch.map((r) => String(r.key)),
+          batch.map((r) => JSON.stringify(r.value)),
+          batch.map((r) => r.hlc.toString()),
+          batch.map((r) => r.origin),
+          batch.map((r) => r.tombstone),
+        ],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Replaces the dataset's rows on both regions with a diverged pair. Returns what it created,
+ * including every true conflict's key. Throws on invalid options.
+ */
+export async function diverge(
+  name: string,
+  dataset: DatasetConfig,
+  pools: [Pool, Pool],
+  opts: DivergeOptions,
+  nowMs = Date.now(),
+): Promise<DivergeReport> {
+  for (const [k, v] of Object.entries(opts)) {
+    if (!Number.isFinite(v) || v < 0) throw new Error(`${k} must be a non-negative number`);
+  }
+  for (const k of ['divergence', 'conflictShare', 'deleteShare', 'manualShare'] as const) {
+    if (opts[k] > 1) throw new Error(`${k} is a share between 0 and 1`);
+  }
+  if (opts.deleteShare + opts.manualShare > 1) throw new Error('deleteShare + manualShare must be at most 1');
+  const regions = dataset.regions.map((r) => r.name) as [string, string];
+  const table = escapeIdentifier(dataset.table);
+  const partitionStart = hlcOf(nowMs - 3_600_000);
+  const baseHlc = hlcOf(nowMs - 7_200_000);
+  const random = rng(opts.seed);
+
+  // The pre-partition state, identical on both regions, generated by the database itself.
+  await Promise.all(
+    pools.map(async (pool) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL rebound.merge_apply = 'on'`);
+        await client.query(`TRUNCATE ${table}`);
+        await client.query(
+          `INSERT INTO ${table} (key, value, hlc, origin, tombstone)
+           SELECT k, ${baseValueSql(regions)}, $2::bigint + k, CASE WHEN k % 2 = 0 THEN $3 ELSE $4 END, false
+             FROM generate_series(1::bigint, $1::bigint) AS k`,
+          [opts.keys, baseHlc.toString(), regions[0], regions[1]],
+        );
+        await client.query(
+          `INSERT INTO replication_state (table_name, mode, replicated_through_hlc) VALUES ($1, 'normal', $2)
+           ON CONFLICT (table_name) DO UPDATE SET mode = 'normal', merge_id = NULL, entered_at = NULL,
+             replicated_through_hlc = $2`,
+          [dataset.table, partitionStart.toString()],
+        );
+        await client.query('DELETE FROM merge_write_log WHERE table_name = $1', [dataset.table]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    }),
+  );
+
+  // Changes during the partition: each region's clock runs on from the partition start.
+  const counters = [0, 0];
+  const stamp = (side: number) => {
+    counters[side] += 1;
+    return (
+      partitionStart +
+      BigInt(1 + Math.floor(random() * 3_000_000)) * 65_536n +
+      BigInt(counters[side] % 65_536)
+    );
+  };
+  const changes: [Change[], Change[]] = [[], []];
+  const update = (side: number, key: number, edit: (v: JsonObject) => void): Change => {
+    const value = baseValue(key, regions);
+    edit(value);
+    const c = { key, value, hlc: stamp(side), origin: regions[side], tombstone: false };
+    changes[side].push(c);
+    return c;
+  };
+  const del = (side: number, key: number) => {
+    changes[side].push({ key, value: {}, hlc: stamp(side), origin: regions[side], tombstone: true });
+  };
+  const bump = (side: number) => (v: JsonObject) => {
+    const balance = v.balance as { inc: Record<string, number>; dec: Record<string, number> };
+    balance.inc[regions[side]] = (balance.inc[regions[side]] ?? 0) + 1 + Math.floor(random() * 50);
+    v.tags = [...(v.tags as string[]), `${regions[side]}-${Math.floor(random() * 1000)}`];
+  };
+
+  const report: DivergeReport = {
+    dataset: name,
+    keys: opts.keys,
+    partitionStartHlc: partitionStart.toString(),
+    oneSided: { [regions[0]]: 0, [regions[1]]: 0 },
+    conflicts: 0,
+    deleteVsUpdate: 0,
+    manual: 0,
+    conflictKeys: [],
+    manualKeys: [],
+  };
+  const target = Math.round(opts.keys * opts.divergence);
+  // Distinct keys spread over the key space: a stride walk with a random start.
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(target, opts.keys)) chosen.add(1 + Math.floor(random() * opts.keys));
+  for (const key of [...chosen].sort((x, y) => x - y)) {
+    const r = random();
+    if (r >= opts.conflictShare) {
+      // One-sided: an update (most), a delete, or a key only this region created.
+      const side = random() < 0.5 ? 0 : 1;
+      report.oneSided[regions[side]] += 1;
+      const kind = random();
+      if (kind < 0.1) del(side, key);
+      else if (kind < 0.2) {
+        const fresh = opts.keys + key;
+        update(side, fresh, bump(side));
+        changes[side][changes[side].length - 1].key = fresh;
+      } else update(side, key, bump(side));
+      continue;
+    }
+    report.conflicts += 1;
+    report.conflictKeys.push(String(key));
+    const kind = random();
+    if (kind < opts.deleteShare) {
+      report.deleteVsUpdate += 1;
+      const dead = random() < 0.5 ? 0 : 1;
+      del(dead, key);
+      update(1 - dead, key, bump(1 - dead));
+    } else if (kind < opts.deleteShare + opts.manualShare) {
+      report.manual += 1;
+      report.manualKeys.push(String(key));
+      update(0, key, (v) => {
+        bump(0)(v);
+        v.owner = `${regions[0]}-owner`;
+      });
+      update(1, key, (v) => {
+        bump(1)(v);
+        v.owner = `${regions[1]}-owner`;
+      });
+    } else {
+      update(0, key, (v) => {
+        bump(0)(v);
+        v.name = `renamed-in-${regions[0]}`;
+      });
+      update(1, key, (v) => {
+        bump(1)(v);
+        v.name = `renamed-in-${regions[1]}`;
+      });
+    }
+  }
+  await Promise.all([writeRows(pools[0], table, changes[0]), writeRows(pools[1], table, changes[1])]);
+  return report;
+}
