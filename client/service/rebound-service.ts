@@ -298,6 +298,14 @@ export class ReboundService {
     }
   }
 
+  async auditDeniedDecision(incidentId: string, principal: string, role: string): Promise<void> {
+    await this.audit(incidentId, `decision-refused:api:${principal}:${new Date().toISOString()}`, {
+      kind: 'decision-refused',
+      actor: principal,
+      detail: { type: ErrorTypes.DecisionForbidden, reason: 'missing-role', role, via: 'api' },
+    });
+  }
+
   async cancel(incidentId: string, principal: Principal): Promise<void> {
     const desc = await this.describe(incidentId);
     if (desc.status.name !== 'RUNNING') throw new ServiceError('conflict', `${incidentId} is not running`);
