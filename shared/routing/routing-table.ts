@@ -6,6 +6,7 @@ import { incidentIdFor, type BudgetPolicy, type RouteDecision } from '../inciden
 import { resourceSchema, type ApprovalPolicy } from '../playbook';
 import { playbookDefinition } from '../playbooks';
 import { SafetyPolicy } from '../policy/safety-policy';
+import { canonicalResource } from '../resource-id';
 import { loadYamlFile } from './load-yaml';
 import { routingFileSchema, type RouteRule, type RoutingFile } from './schema';
 
@@ -123,7 +124,7 @@ export class RoutingTable {
     let resource: string;
     let params: Record<string, unknown>;
     try {
-      resource = fill(rule.resource, alert);
+      resource = canonicalResource(fill(rule.resource, alert));
       params = fillDeep(rule.params, alert) as Record<string, unknown>;
     } catch (err) {
       if (err instanceof MissingLabel) return byFingerprint(`rule ${rule.name}: ${err.message}`);

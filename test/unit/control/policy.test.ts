@@ -132,3 +132,31 @@ test('a schedule is held to the same policy: applying one that loosens a setting
   });
   expect(touched).toEqual([]);
 });
+
+test('org:<UUID> in uppercase is the same resource as in lowercase: same incident (one lock), same orgId', () => {
+  const lower = org({})();
+  const upper = manualRoute(routing, {
+    playbook: 'org-deletion',
+    resource: `org:${ORG.toUpperCase()}`,
+    params: {},
+  });
+  expect(upper.incidentId).toBe(lower.incidentId);
+  expect(upper.route.resource).toBe(`org:${ORG}`);
+  expect(upper.route.params.orgId).toBe(ORG);
+  // an uppercase orgId agrees with its lowercase resource, and the other way round
+  const mixed = manualRoute(routing, {
+    playbook: 'org-deletion',
+    resource: `org:${ORG}`,
+    params: { orgId: ORG.toUpperCase() },
+  });
+  expect(mixed.incidentId).toBe(lower.incidentId);
+  expect(mixed.route.params.orgId).toBe(ORG);
+  // other kinds keep their spelling (group and topic names are case-sensitive)
+  expect(
+    manualRoute(routing, {
+      playbook: 'consumer-safe-mode-restart',
+      resource: 'group:Notification-Consumer',
+      params: { topic: 'platform.notifications' },
+    }).route.resource,
+  ).toBe('group:Notification-Consumer');
+});
