@@ -82,6 +82,13 @@ export async function quarantineRedriveWorkflow(
       question: `Republish ${selected.length} quarantined message(s) to ${topic}: ${refs.join(', ')}?`,
       policy: input.context.approvalPolicy,
       onTimeout: 'redrive nothing',
+      // What exactly is republished is part of the digest the approver signs.
+      plan: selected.map((s) => ({
+        step: `redrive:${messageRef(topic, s.copy.original.partition, s.copy.original.offset)}`,
+        action: `republish quarantine offset ${s.copy.offset} to ${topic} partition ${s.copy.original.partition}${s.replacementValue !== undefined ? ' with a corrected value' : ''}`,
+        destructive: false,
+      })),
+      dryRunPlan: input.context.dryRunPlan,
     });
     if (decision.outcome !== 'approved') {
       return run.close({

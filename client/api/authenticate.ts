@@ -19,7 +19,10 @@ export function createAuthenticator(tokens: Pick<TokenStore, 'authenticate'>): A
       const principal = tokens.authenticate(match[1]);
       if (!principal) throw new HttpError(401, 'unauthorized', 'invalid bearer token');
       if (!hasRole(principal, role))
-        throw new HttpError(403, 'forbidden', `principal ${principal.name} lacks the role ${role}`);
+        throw new HttpError(403, 'forbidden', `principal ${principal.name} lacks the role ${role}`, {
+          principal: principal.name,
+          role,
+        });
       return principal;
     },
   };

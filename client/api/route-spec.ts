@@ -36,6 +36,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   tags: string[];
   /** Required role; undefined for public operational endpoints (health, metrics, OpenAPI). */
   role?: RoleName;
+  /** Called when an authenticated principal lacks `role` (before the 403), e.g. to audit it. */
+  onForbidden?: (denied: { principal: string; role: RoleName; params: unknown }) => Promise<void>;
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;

@@ -92,8 +92,15 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
       url: spec.url,
       onRequest: role
         ? async (request) => {
-            principals.set(request, auth.authorize(request, role));
-            return Promise.resolve();
+            try {
+              principals.set(request, auth.authorize(request, role));
+            } catch (err) {
+              if (spec.onForbidden && err instanceof HttpError && err.statusCode === 403) {
+                const { principal } = err.details as { principal: string };
+                await spec.onForbidden({ principal, role, params: request.params });
+              }
+              throw err;
+            }
           }
         : undefined,
       handler: async (request, reply) => {

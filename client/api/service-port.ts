@@ -42,6 +42,8 @@ export interface ApiService {
     principal: AuthPrincipal,
   ): Promise<DecisionReplyBody>;
   cancel(incidentId: string, principal: AuthPrincipal): Promise<void>;
+  /** Audits a decision refused before it reached the service (the principal lacks the role). */
+  auditDeniedDecision(incidentId: string, principal: string, role: string): Promise<void>;
   pause(principal: AuthPrincipal, reason?: string): Promise<ControlState>;
   resume(principal: AuthPrincipal): Promise<ControlState>;
   controlState(): Promise<ControlState>;

@@ -7,6 +7,7 @@ import { incidentIdFor, type RouteDecision } from '../../shared/incident';
 import { playbookDefinition } from '../../shared/playbooks';
 import { type ApprovalTightening } from '../../shared/policy/schema';
 import { resourceProblem } from '../../shared/resource';
+import { canonicalResource } from '../../shared/resource-id';
 import { type RoutingTable } from '../../shared/routing/routing-table';
 import { ServiceError } from './types';
 
@@ -21,6 +22,8 @@ export function manualRoute(
     source?: string;
   },
 ): { incidentKey: string; incidentId: string; route: RouteDecision } {
+  // org:<UUID> and org:<uuid> are one resource, hence one incident (one lock).
+  req = { ...req, resource: canonicalResource(req.resource) };
   const def = playbookDefinition(req.playbook);
   if (!def) throw new ServiceError('invalid', `playbook ${req.playbook} is not implemented yet`);
   // The resource grammar (DESIGN.md): no resource may spell another incident's, episode's or run's

@@ -258,6 +258,14 @@ export class ReboundService {
     }
   }
 
+  async auditDeniedDecision(incidentId: string, principal: string, role: string): Promise<void> {
+    await this.audit(incidentId, `decision-refused:api:${principal}:${new Date().toISOString()}`, {
+      kind: 'decision-refused',
+      actor: principal,
+      detail: { type: ErrorTypes.DecisionForbidden, reason: 'missing-role', role, via: 'api' },
+    });
+  }
+
   async cancel(incidentId: string, principal: Principal): Promise<void> {
     const view = await this.get(incidentId);
     if (!view.running) throw new ServiceError('conflict', `${incidentId} is not running`);

@@ -6,6 +6,7 @@ import { parseDuration } from '../duration';
 import { ErrorTypes } from '../errors';
 import { type ApprovalPolicy } from '../playbook';
 import { type PlaybookDefinition } from '../playbooks';
+import { canonicalResource, canonicalResourceParam } from '../resource-id';
 import { policyFileSchema, type ApprovalTightening, type PolicyFile, type SafetySetting } from './schema';
 
 /**
@@ -214,9 +215,10 @@ export class SafetyPolicy {
   /** Resolves a request against the resource and the policy; throws PolicyError. */
   resolve(r: RecoveryRequest): ResolvedRecovery {
     const params = { ...r.params };
-    const sep = r.resource.indexOf(':');
-    const kind = r.resource.slice(0, sep);
-    const id = r.resource.slice(sep + 1);
+    const resource = canonicalResource(r.resource);
+    const sep = resource.indexOf(':');
+    const kind = resource.slice(0, sep);
+    const id = resource.slice(sep + 1);
     if (kind !== r.def.resourceKind) {
       throw new PolicyError(
         ErrorTypes.ResourceMismatch,
@@ -229,6 +231,7 @@ export class SafetyPolicy {
     }
     const param = r.def.resourceParam;
     if (param) {
+      params[param] = canonicalResourceParam(kind, params[param]);
       if (params[param] !== undefined && params[param] !== id) {
         throw new PolicyError(
           ErrorTypes.ResourceMismatch,

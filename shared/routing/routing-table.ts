@@ -7,6 +7,7 @@ import { type ApprovalPolicy } from '../playbook';
 import { resourceFromLabel, resourceProblem } from '../resource';
 import { playbookDefinition } from '../playbooks';
 import { PolicyError, SafetyPolicy } from '../policy/safety-policy';
+import { canonicalResource } from '../resource-id';
 import { loadYamlFile } from './load-yaml';
 import { routingFileSchema, type RouteRule, type RoutingFile } from './schema';
 
@@ -130,7 +131,7 @@ export class RoutingTable {
     let filled: string;
     let params: Record<string, unknown>;
     try {
-      filled = fill(rule.resource, alert);
+      filled = canonicalResource(fill(rule.resource, alert));
       params = fillDeep(rule.params, alert) as Record<string, unknown>;
     } catch (err) {
       if (err instanceof MissingLabel) return byFingerprint(`rule ${rule.name}: ${err.message}`);

@@ -170,12 +170,19 @@ export function checkDecision(d: unknown, kind: DecisionKind, c: ValidationConte
   if (p.votes.some((v) => v.principal === d.principal)) {
     return refuse(ErrorTypes.DuplicateVote, 'duplicate-vote', `${d.principal} already voted on ${p.id}`);
   }
-  if (kind === 'approve' && p.choices.length > 0 && !p.choices.includes(d.choice ?? '')) {
+  // A choice must be one the gate offers, for either kind: a gate that offers none (a plain
+  // yes/no) takes no choice at all, and a playbook acting on `outcome.choice` never sees one it
+  // did not offer. An approval of a gate with choices must name one.
+  const offered = p.choices.length > 0 ? `one of ${p.choices.join(', ')}` : 'absent (none offered)';
+  if (d.choice !== undefined && !p.choices.includes(d.choice)) {
     return refuse(
       ErrorTypes.InvalidChoice,
       'invalid-choice',
-      `choice must be one of ${p.choices.join(', ')}`,
+      `choice ${d.choice} not offered: must be ${offered}`,
     );
+  }
+  if (kind === 'approve' && p.choices.length > 0 && d.choice === undefined) {
+    return refuse(ErrorTypes.InvalidChoice, 'invalid-choice', `choice must be ${offered}`);
   }
   return undefined;
 }

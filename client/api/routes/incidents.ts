@@ -109,6 +109,11 @@ export function incidentRoutes(service: ApiService, metrics: ApiMetrics) {
       summary: "Approve or reject the pending step; the approver is the token's principal",
       tags: ['approvals'],
       role: 'approver',
+      // A decision by a principal without the approver role is refused here, and audited.
+      onForbidden: async ({ principal, role, params }) => {
+        const id = incidentIdParamsSchema.safeParse(params);
+        if (id.success) await service.auditDeniedDecision(id.data.id, principal, role);
+      },
       params: incidentIdParamsSchema,
       body: decisionRequestSchema,
       responses: {

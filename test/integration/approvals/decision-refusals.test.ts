@@ -200,6 +200,7 @@ test('every way around the gate is refused and audited; two approvers settle it;
       'bob:ApprovalNotPending:other-gate',
       'bob:ApprovalDigestMismatch:digest-changed',
       'mallory:DecisionForbidden:not-an-approver',
+      'operator:DecisionForbidden:missing-role',
       'dana:SelfApproval:initiator',
     ];
     const signal = rows.some((r) => r.detail.via === 'signal' && r.actor === 'bob');

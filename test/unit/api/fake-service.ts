@@ -37,6 +37,7 @@ export function createFakeService(overrides: Partial<ApiService> = {}): {
     report: (id) => ok(`# Incident ${id}\n`),
     decide: () => Promise.reject(new FakeServiceError('conflict', 'nothing is pending')),
     cancel: () => ok(undefined),
+    auditDeniedDecision: () => ok(undefined),
     pause: (p, reason) => ok({ paused: true, by: p.name, reason }),
     resume: (p) => ok({ paused: false, by: p.name }),
     controlState: () => ok({ paused: false }),

@@ -75,7 +75,10 @@ describe('authentication', () => {
     expect(approve.statusCode).toBe(403);
     const apply = await send({ method: 'PUT', url: '/v1/schedules', headers: bearer('operator') });
     expect(apply.statusCode).toBe(403);
-    expect(calls).toHaveLength(0);
+    // Nothing reached the service but the audit of the refused decision.
+    expect(calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['auditDeniedDecision', 'x', 'operator', 'approver'],
+    ]);
   });
 
   test('admin implies every role', async () => {

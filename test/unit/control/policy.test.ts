@@ -2,7 +2,10 @@
 // contradiction is refused, and every attempt to loosen a safety setting is refused naming it;
 // tightening is accepted. Durations a trigger or annotation sets are bounded (issue 14, fault 4).
 import { join } from 'node:path';
+import { type Client } from '@temporalio/client';
 import { manualRoute } from '../../../client/service/manual-route';
+import { applySchedules } from '../../../client/service/schedules';
+import { scheduleEntrySchema } from '../../../shared/schedules/schema';
 import { playbookDefinition } from '../../../shared/playbooks';
 import { loadPolicy } from '../../../shared/policy/load-policy';
 import { PolicyError } from '../../../shared/policy/safety-policy';
@@ -111,4 +114,49 @@ test('alert annotations are held to the same policy: checkEvery 0s is a PolicyVi
 test('the playbook catalogue names the parameter each resource determines', () => {
   expect(playbookDefinition('org-deletion')?.resourceParam).toBe('orgId');
   expect(playbookDefinition('consumer-safe-mode-restart')?.resourceParam).toBe('group');
+});
+
+test('a schedule is held to the same policy: applying one that loosens a setting is refused before Temporal is asked', async () => {
+  const touched: string[] = [];
+  const client = new Proxy({}, { get: (_t, p) => (touched.push(String(p)), undefined) }) as unknown as Client;
+  const entry = scheduleEntrySchema.parse({
+    id: 'nightly-org-purge',
+    playbook: 'org-deletion',
+    resource: `org:${ORG}`,
+    params: { gracePeriod: '0s' },
+    every: '24h',
+  });
+  await expect(applySchedules(client, 'p', routing, [entry])).rejects.toMatchObject({
+    type: 'PolicyViolation',
+    details: { setting: 'gracePeriod' },
+  });
+  expect(touched).toEqual([]);
+});
+
+test('org:<UUID> in uppercase is the same resource as in lowercase: same incident (one lock), same orgId', () => {
+  const lower = org({})();
+  const upper = manualRoute(routing, {
+    playbook: 'org-deletion',
+    resource: `org:${ORG.toUpperCase()}`,
+    params: {},
+  });
+  expect(upper.incidentId).toBe(lower.incidentId);
+  expect(upper.route.resource).toBe(`org:${ORG}`);
+  expect(upper.route.params.orgId).toBe(ORG);
+  // an uppercase orgId agrees with its lowercase resource, and the other way round
+  const mixed = manualRoute(routing, {
+    playbook: 'org-deletion',
+    resource: `org:${ORG}`,
+    params: { orgId: ORG.toUpperCase() },
+  });
+  expect(mixed.incidentId).toBe(lower.incidentId);
+  expect(mixed.route.params.orgId).toBe(ORG);
+  // other kinds keep their spelling (group and topic names are case-sensitive)
+  expect(
+    manualRoute(routing, {
+      playbook: 'consumer-safe-mode-restart',
+      resource: 'group:Notification-Consumer',
+      params: { topic: 'platform.notifications' },
+    }).route.resource,
+  ).toBe('group:Notification-Consumer');
 });

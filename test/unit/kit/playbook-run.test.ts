@@ -225,6 +225,66 @@ describe('approvals', () => {
     });
   }, 60_000);
 
+  test('a choice the gate does not offer is refused, by update and by signal (none offered: any choice)', async () => {
+    const { h, start } = await startApproval();
+    await h.run(async () => {
+      const handle = await start();
+      await waitFor(
+        () => handle.query(statusQuery),
+        (x: PlaybookStatus) => !!x.pendingApproval,
+      );
+      const base = { ...(await gateOf(handle)), decision: 'approve' as const };
+      await expectRefused(
+        handle.executeUpdate(approveUpdate, {
+          args: [signDecision({ ...base, principal: 'alice', choice: 'zzz' })],
+        }),
+        'InvalidChoice',
+      );
+      await expectRefused(
+        handle.executeUpdate(rejectUpdate, {
+          args: [signDecision({ ...base, principal: 'alice', decision: 'reject', choice: 'zzz' })],
+        }),
+        'InvalidChoice',
+      );
+      await handle.signal(decisionSignal, signDecision({ ...base, principal: 'alice', choice: 'zzz' }));
+      await waitFor(
+        () => Promise.resolve(h.audits),
+        (a) => a.some((k) => k.startsWith('decision-refused:')),
+      );
+      expect((await handle.query(statusQuery)).pendingApproval?.votes).toEqual([]);
+      await handle.executeUpdate(approveUpdate, {
+        args: [signDecision({ ...base, principal: 'alice', choice: undefined })],
+      });
+      const { outcome } = (await handle.result()) as { outcome: ApprovalOutcome };
+      expect(outcome.outcome).toBe('approved');
+      expect(outcome.choice).toBeUndefined();
+    });
+  }, 60_000);
+
+  test('with choices offered, a signal with another choice or none is refused', async () => {
+    const { h, start } = await startApproval({}, ['retry', 'keep-stopped']);
+    await h.run(async () => {
+      const handle = await start();
+      await waitFor(
+        () => handle.query(statusQuery),
+        (x: PlaybookStatus) => !!x.pendingApproval,
+      );
+      const base = { ...(await gateOf(handle)), decision: 'approve' as const };
+      await handle.signal(decisionSignal, signDecision({ ...base, principal: 'alice', choice: 'nuke' }));
+      await handle.signal(decisionSignal, signDecision({ ...base, principal: 'bob', choice: undefined }));
+      await waitFor(
+        () => Promise.resolve(h.audits),
+        (a) => a.filter((k) => k.startsWith('decision-refused:')).length >= 2,
+      );
+      expect((await handle.query(statusQuery)).pendingApproval?.votes).toEqual([]);
+      await handle.executeUpdate(approveUpdate, {
+        args: [signDecision({ ...base, principal: 'alice', choice: 'retry' })],
+      });
+      const { outcome } = (await handle.result()) as { outcome: ApprovalOutcome };
+      expect(outcome).toMatchObject({ outcome: 'approved', choice: 'retry' });
+    });
+  }, 60_000);
+
   test('the decision signal is verified the same way; refusals are audited, not applied', async () => {
     const { h, start } = await startApproval();
     await h.run(async () => {
