@@ -172,8 +172,9 @@ export class ReboundService {
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
       const message = err.cause?.message ?? err.message;
       // Validator refusals leave no trace in the history: the service writes them to the audit log.
+      // On the incident, the entry belongs to the episode's audit trail (its report shows it).
       await this.audit(
-        holder.workflowId,
+        holder.workflowId === view.incidentId ? (view.episodeId ?? holder.workflowId) : holder.workflowId,
         `decision-refused:${signed.approvalId}:${principal.name}:${signed.issuedAt}`,
         {
           kind: 'decision-refused',
@@ -191,7 +192,7 @@ export class ReboundService {
     const view = await this.get(incidentId);
     if (!view.running) throw new ServiceError('conflict', `${incidentId} is not running`);
     incidentId = view.incidentId;
-    await this.audit(incidentId, `cancel-requested:${new Date().toISOString()}`, {
+    await this.audit(view.episodeId ?? incidentId, `cancel-requested:${new Date().toISOString()}`, {
       kind: 'cancel-requested',
       actor: principal.name,
       detail: {},
