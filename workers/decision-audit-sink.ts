@@ -4,6 +4,7 @@
 import { type InjectedSinks } from '@temporalio/worker';
 import { type Pool } from 'pg';
 import { type DecisionAuditSinks } from '../shared/decisions/audit-sink';
+import { INCIDENT_WORKFLOW_TYPE, episodeIdFor } from '../shared/incident';
 
 export function decisionAuditSinks(statePool: Pool): InjectedSinks<DecisionAuditSinks> {
   return {
@@ -16,7 +17,10 @@ export function decisionAuditSinks(statePool: Pool): InjectedSinks<DecisionAudit
               `INSERT INTO audit_events (workflow_id, run_id, entry_key, kind, actor, resource, detail)
                VALUES ($1, $2, $3, 'decision-refused', $4, NULL, $5) ON CONFLICT (workflow_id, entry_key) DO NOTHING`,
               [
-                info.workflowId,
+                // On an incident, the entry belongs to the episode's audit trail (issue 10).
+                info.workflowType === INCIDENT_WORKFLOW_TYPE
+                  ? episodeIdFor(info.workflowId, info.runId)
+                  : info.workflowId,
                 info.runId,
                 `decision-refused:update:${e.approvalId}:${e.principal}:${e.issuedAt}:${e.reason}`,
                 e.principal || 'unknown',

@@ -235,7 +235,7 @@ async function recordOne(
       cooldownMs,
     );
     if (decision.action === 'ignored') {
-      deps.log?.('alert ignored', { ...base, reason: decision.reason, episodeId: decision.episodeId });
+      await recordIgnored(deps, r, decision.reason, decision.episodeId);
       return { ...base, action: 'ignored', reason: decision.reason, episodeId: decision.episodeId };
     }
     const { runId, started } = await withRetries(() => deps.startOrAttach(r.incidentId, route, r.alert));
@@ -257,6 +257,30 @@ async function recordOne(
     }).catch((e: unknown) => deps.log?.('could not remember a resolution', { ...base, error: String(e) }));
     return { ...base, action: 'ignored', reason: 'resolved, but no episode of this incident is open' };
   }
+}
+
+/**
+ * The reason a firing started nothing goes to the audit trail of the episode it belongs to, once
+ * per firing (re-deliveries of the same firing are the same entry).
+ */
+async function recordIgnored(
+  deps: IntakeDeps,
+  r: RoutedAlert,
+  reason: string,
+  episodeId?: string,
+): Promise<void> {
+  await deps.statePool
+    .query(
+      `INSERT INTO audit_events (workflow_id, entry_key, kind, actor, resource, detail)
+       VALUES ($1, $2, 'alert-ignored', 'rebound', $3, $4) ON CONFLICT (workflow_id, entry_key) DO NOTHING`,
+      [
+        episodeId ?? r.incidentId,
+        `ignored:${r.alert.fingerprint}:${r.alert.startsAt}`,
+        r.route?.resource ?? null,
+        JSON.stringify({ reason, fingerprint: r.alert.fingerprint, startsAt: r.alert.startsAt }),
+      ],
+    )
+    .catch((err: unknown) => deps.log?.('could not audit an ignored alert', { reason, error: String(err) }));
 }
 
 /** The remembered alerts for this notification's firings, in one query. */

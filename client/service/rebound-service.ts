@@ -188,7 +188,10 @@ export class ReboundService {
     const conflict = async (type: string, reason: string, message: string) => {
       const currentGate = holders[0]?.pendingApproval ?? null;
       await this.audit(
-        holders[0]?.workflowId ?? incidentId,
+        // On the incident, the entry belongs to the episode's audit trail (its report shows it).
+        holders[0] && holders[0].workflowId !== view.incidentId
+          ? holders[0].workflowId
+          : (view.episodeId ?? view.incidentId),
         `decision-refused:api:${principal.name}:${new Date().toISOString()}`,
         {
           kind: 'decision-refused',
@@ -270,7 +273,7 @@ export class ReboundService {
     const view = await this.get(incidentId);
     if (!view.running) throw new ServiceError('conflict', `${incidentId} is not running`);
     incidentId = view.incidentId;
-    await this.audit(incidentId, `cancel-requested:${new Date().toISOString()}`, {
+    await this.audit(view.episodeId ?? incidentId, `cancel-requested:${new Date().toISOString()}`, {
       kind: 'cancel-requested',
       actor: principal.name,
       detail: {},

@@ -75,6 +75,34 @@ export class LifecycleMachine {
     return { action: 'resolved', episode: ep.ordinal, effect };
   }
 
+  /**
+   * One Alertmanager notification (a group flush) as the intake handles it: per incident key,
+   * firings first, then the resolutions, which all reach the episode open when they are sent (it
+   * closes once, after the group, when every alert is resolved). Results in intake order.
+   */
+  deliverGroup(notices: { key: string; notice: AlertNotice }[], nowMs: number): DeliveryResult[] {
+    const ordered = [...notices].sort((a, b) =>
+      a.notice.status === b.notice.status ? 0 : a.notice.status === 'firing' ? -1 : 1,
+    );
+    const results: DeliveryResult[] = [];
+    const toClose = new Set<string>();
+    for (const { key, notice } of ordered) {
+      const s = this.state(key);
+      if (notice.status === 'firing' || !s.open) {
+        results.push(this.deliver(key, notice, nowMs));
+        continue;
+      }
+      const effect = s.open.alerts.apply(notice);
+      toClose.add(key);
+      results.push({ action: 'resolved', episode: s.open.ordinal, effect });
+    }
+    for (const key of toClose) {
+      const s = this.state(key);
+      if (s.open?.alerts.allResolved) this.close(s, s.open, nowMs);
+    }
+    return results;
+  }
+
   private close(s: KeyState, ep: Episode, nowMs: number): void {
     ep.closedAt = nowMs;
     s.open = undefined;

@@ -43,10 +43,18 @@ export class ReferenceModel {
     const resolved = n.status === 'resolved';
     if (!known || g > known.gen) this.fps.set(n.fingerprint, { gen: g, resolved, fault: n.fault });
     else if (g === known.gen && resolved) known.resolved = true;
-    const now = this.firing(n.fault);
-    if (now && !this.wasFiring.get(n.fault))
-      this.episodes.set(n.fault, (this.episodes.get(n.fault) ?? 0) + 1);
-    this.wasFiring.set(n.fault, now);
+  }
+
+  /**
+   * The end of one notification: a fault that went from quiet to firing opened an episode. (Within
+   * one group the intake sends firings before resolutions, so a group never closes and reopens.)
+   */
+  endGroup(faults: number[]): void {
+    for (const f of faults) {
+      const now = this.firing(f);
+      if (now && !this.wasFiring.get(f)) this.episodes.set(f, (this.episodes.get(f) ?? 0) + 1);
+      this.wasFiring.set(f, now);
+    }
   }
 
   firing(fault: number): boolean {

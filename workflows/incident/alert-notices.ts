@@ -14,6 +14,8 @@ export class AlertNotices {
   readonly set = new AlertSet();
   /** Firings that were new or a later generation (a fault that came back). */
   newFirings = 0;
+  /** Every notice applied (the episode re-records its alerts if one arrived while it closed). */
+  applied = 0;
 
   constructor(
     private readonly run: PlaybookRun,
@@ -31,6 +33,7 @@ export class AlertNotices {
     });
     if (alert.status === 'firing' && effect !== 'stale') this.tracker.fired(alert);
     if (effect === 'new' || effect === 'refired') this.newFirings += 1;
+    this.applied += 1;
     if (alert.truncatedAlerts) {
       this.details.truncatedAlerts = Math.max(this.details.truncatedAlerts ?? 0, alert.truncatedAlerts);
     }

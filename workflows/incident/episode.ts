@@ -68,19 +68,21 @@ export class Episode {
     const late =
       this.notices.newFirings > this.firingsAtDecision ||
       (result.outcome === 'resolved-before-action' && this.notices.set.firing.length > 0);
-    const alerts = this.notices.set
-      .list()
-      .filter((a) => !late || a.status === 'resolved')
-      .map((a) => ({ fingerprint: a.fingerprint, generation: a.generation, status: a.status }));
-    await CancellationScope.nonCancellable(() =>
+    const remember = () =>
       this.lifecycle.closeEpisode({
         scope: this.scope,
         incidentId: this.input.incidentId,
         episodeId: this.id,
         outcome: result.outcome,
-        alerts,
-      }),
-    );
+        alerts: this.notices.set
+          .list()
+          .filter((a) => !late || a.status === 'resolved')
+          .map((a) => ({ fingerprint: a.fingerprint, generation: a.generation, status: a.status })),
+      });
+    const applied = this.notices.applied;
+    await CancellationScope.nonCancellable(remember);
+    // Notices of the same group that arrived while the first write ran (an idempotent upsert).
+    if (this.notices.applied !== applied) await CancellationScope.nonCancellable(remember);
     if (late && result.outcome !== 'cancelled') {
       const carried = this.notices.firingAlerts();
       await continueAsNew<(i: IncidentInput) => Promise<PlaybookResult>>({

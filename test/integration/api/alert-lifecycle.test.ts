@@ -54,6 +54,11 @@ test('1. an old resolved re-delivered after a new firing of the same fingerprint
     reason: expect.stringMatching(/re-delivered firing/),
   });
 
+  // The reason is recorded in episode 1's audit trail, so its report shows it.
+  const report1 = (await h.call('operator', 'GET', path(ep1, '/report'))).body as string;
+  expect(report1).toContain('alert-ignored');
+  expect(report1).toContain('re-delivered firing');
+
   // Episode 1 is still readable, closed with its own outcome; the list shows both episodes.
   const closed = (await h.call('operator', 'GET', path(ep1))).body;
   expect(closed).toMatchObject({

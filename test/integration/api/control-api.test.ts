@@ -100,7 +100,8 @@ test('a forged approval is refused; an API-signed one by an allowed approver is 
   try {
     await pollUntil('the forged signal to be audited', async () => {
       const rows = await pool.query(
-        `SELECT actor FROM audit_events WHERE workflow_id = $1 AND kind = 'decision-refused'`,
+        // An incident's entries are keyed by its episode, `<incidentId>#<runId>` (issue 10).
+        `SELECT actor FROM audit_events WHERE split_part(workflow_id, '#', 1) = $1 AND kind = 'decision-refused'`,
         [id],
       );
       return rows.rows.some((r: { actor: string }) => r.actor === 'bob') ? true : undefined;

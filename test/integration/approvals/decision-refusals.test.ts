@@ -85,7 +85,8 @@ interface AuditRow {
 const auditOf = async (workflowId: string, kind: string) =>
   (
     await pool.query<AuditRow>(
-      'SELECT actor, kind, detail FROM audit_events WHERE workflow_id = $1 AND kind = $2',
+      `SELECT actor, kind, detail FROM audit_events
+       WHERE (workflow_id = $1 OR split_part(workflow_id, '#', 1) = $1) AND kind = $2`,
       [workflowId, kind],
     )
   ).rows;

@@ -128,7 +128,7 @@ test('rotation while a gate waits: the new key settles it, the retired key is re
   });
   await pollUntil('the retired-key refusal audited', async () => {
     const rows = await pool.query<{ detail: { reason: string } }>(
-      `SELECT detail FROM audit_events WHERE workflow_id = $1 AND kind = 'decision-refused'`,
+      `SELECT detail FROM audit_events WHERE (workflow_id = $1 OR split_part(workflow_id, '#', 1) = $1) AND kind = 'decision-refused'`,
       [later],
     );
     return rows.rows.some((r) => r.detail.reason === 'retired-key') ? true : undefined;

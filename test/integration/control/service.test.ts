@@ -151,9 +151,8 @@ test('concurrent duplicate alerts attach to one incident; the kill switch holds 
   expect(resumed.signalled).toBeGreaterThanOrEqual(1);
   const result = await client.workflow.getHandle(incidentId).result();
   expect(result.outcome).toBe('recovered');
-  expect((await service.get(incidentId)).runs).toEqual([
-    { workflowId: `${incidentId}/run-1`, outcome: 'recovered' },
-  ]);
+  const closed = await service.get(incidentId);
+  expect(closed.runs).toEqual([{ workflowId: `${closed.episodeId}/run-1`, outcome: 'recovered' }]);
 });
 
 test('security incident: a forged approval is refused (raw client and API) and audited; pause holds the approved recovery; resume finishes it', async () => {
@@ -192,7 +191,8 @@ test('security incident: a forged approval is refused (raw client and API) and a
   // The workflow audits validator refusals through its sink (written by the worker, asynchronously).
   await until('the refusal audited', async () => {
     const audited = await pool.query<{ actor: string }>(
-      `SELECT actor FROM audit_events WHERE workflow_id = $1 AND kind = 'decision-refused'`,
+      // An incident's entries are keyed by its episode, `<incidentId>#<runId>` (issue 10).
+      `SELECT actor FROM audit_events WHERE split_part(workflow_id, '#', 1) = $1 AND kind = 'decision-refused'`,
       [incidentId],
     );
     return audited.rows.some((r) => r.actor === 'alertmanager') ? true : undefined;

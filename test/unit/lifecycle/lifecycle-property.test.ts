@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { AlertSet, judgeNotice } from '../../../shared/lifecycle/alert-set';
 import { decideFiring } from '../../../shared/lifecycle/closed-memory';
 import { LifecycleMachine } from '../../../shared/lifecycle/lifecycle-machine';
-import { ReferenceModel, deliveriesArb, intakeOrder, noticeOf } from '../../support/lifecycle-model';
+import { ReferenceModel, deliveriesArb, noticeOf } from '../../support/lifecycle-model';
 
 const HOUR = 3_600_000;
 
@@ -19,11 +19,13 @@ describe('lifecycle machine against the reference model', () => {
         const model = new ReferenceModel();
         let now = 0;
         for (const group of deliveries) {
-          for (const n of intakeOrder(group)) {
-            now += 1_000;
-            machine.deliver(`k${n.fault}`, n, now);
-            model.apply(n);
-          }
+          now += 1_000;
+          machine.deliverGroup(
+            group.map((n) => ({ key: `k${n.fault}`, notice: n })),
+            now,
+          );
+          for (const n of group) model.apply(n);
+          model.endGroup([0, 1, 2]);
           for (let f = 0; f < 3; f++) {
             const open = machine.openEpisode(`k${f}`);
             expect(open !== undefined).toBe(model.firing(f));
