@@ -120,11 +120,12 @@ export async function openRelaySession(deps: RelayDeps): Promise<RelaySession> {
   const conn = lockClient;
   const marks = markClient;
   const known = new Map<string, number>(); // topic → partition count
+  const ends = new Map<string, Map<number, string>>(); // topic → partition → end after our last ack
   return {
     relayBatch: (filter = {}) =>
-      relayBatch({ ...deps, admin, producer, lockClient: conn, markClient: marks, known }, filter),
+      relayBatch({ ...deps, admin, producer, lockClient: conn, markClient: marks, known, ends }, filter),
     relayAll: (opts) =>
-      relayAll({ ...deps, admin, producer, lockClient: conn, markClient: marks, known }, opts),
+      relayAll({ ...deps, admin, producer, lockClient: conn, markClient: marks, known, ends }, opts),
     close: async () => {
       // A client whose locks could not be released is destroyed, which releases them.
       const unlocked = await conn.query('SELECT pg_advisory_unlock_all()').then(
@@ -157,6 +158,12 @@ interface BatchDeps extends RelayDeps {
   /** Marks rows published (asynchronous commit, see openRelaySession). */
   markClient: PoolClient;
   known: Map<string, number>;
+  /**
+   * Per topic and partition, the end offset right after this session's last acknowledged batch
+   * there. Sends are strictly one after another, so every later batch of the session lands at or
+   * after it: a valid start for an intent's scan, known without asking the broker.
+   */
+  ends: Map<string, Map<number, string>>;
 }
 
 function emptyResult(): RelayResult {
@@ -190,8 +197,62 @@ interface PreparedBatch {
   intentId: string | null;
 }
 
+/** Rows as read under this relay's locks (or found published), ready for prepare(). */
+interface Claimed {
+  rows: (OutboxRow & { locked: boolean })[];
+  /** Whether an earlier attempt's intent record may name one of them (look it up if so). */
+  hasIntents: boolean;
+}
+
+/** Locks the selected rows and re-reads them under the locks (the saga's path, by keys). */
+async function claimSelected(deps: BatchDeps, selected: OutboxRow[]): Promise<Claimed> {
+  const candidates = selected.filter((r) => !r.published_at);
+  const lockedIds =
+    candidates.length > 0
+      ? await lockRows(
+          deps.lockClient,
+          candidates.map((r) => r.id),
+        )
+      : new Set<string>();
+  try {
+    // Re-read under the locks: another relay may have finished some rows since the selection.
+    const current = new Map(
+      (
+        await deps.pool.query<
+          Pick<OutboxRow, 'id' | 'published_at' | 'relay_partition' | 'relay_from_offset'>
+        >('SELECT id, published_at, relay_partition, relay_from_offset FROM outbox WHERE id = ANY($1)', [
+          [...lockedIds],
+        ])
+      ).rows.map((r) => [r.id, r]),
+    );
+    return {
+      rows: selected.map((r) => ({ ...r, ...current.get(r.id), locked: lockedIds.has(r.id) })),
+      hasIntents: true,
+    };
+  } catch (err) {
+    await unlockRows(deps.lockClient, [...lockedIds]).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The next unpublished rows after `cursor`, locked and read under the locks in one round trip
+ * (migration 025's outbox_relay_claim: a fresh snapshot after the locks were taken).
+ */
+async function claimNext(deps: BatchDeps, cursor: string, limit: number): Promise<Claimed> {
+  const r = await deps.lockClient.query<OutboxRow & { locked: boolean; has_intents: boolean }>(
+    'SELECT * FROM outbox_relay_claim($1, $2, $3)',
+    [cursor, limit, LOCK_CLASS],
+  );
+  return { rows: r.rows, hasIntents: r.rows.some((x) => x.has_intents) };
+}
+
 async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayResult> {
-  const prepared = await prepare(deps, await selectRows(deps.pool, filter), new Set());
+  const prepared = await prepare(
+    deps,
+    await claimSelected(deps, await selectRows(deps.pool, filter)),
+    new Set(),
+  );
   try {
     await send(deps, prepared);
     await markSent(deps, prepared);
@@ -209,15 +270,10 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
   const held = new Set<string>();
   let cursor = '0';
   const prepareNext = async (): Promise<Lookahead> => {
-    const rows = (
-      await deps.pool.query<OutboxRow>(
-        `SELECT ${ROW_COLUMNS} FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
-        [cursor, opts.limit],
-      )
-    ).rows;
-    if (rows.length === 0) return { selected: 0 };
-    cursor = rows[rows.length - 1].id;
-    return { selected: rows.length, batch: await prepare(deps, rows, held) };
+    const claimed = await claimNext(deps, cursor, opts.limit);
+    if (claimed.rows.length === 0) return { selected: 0 };
+    cursor = claimed.rows[claimed.rows.length - 1].id;
+    return { selected: claimed.rows.length, batch: await prepare(deps, claimed, held) };
   };
   const finish = async (b: PreparedBatch) => {
     try {
@@ -267,53 +323,37 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
 }
 
 /**
- * Locks the selected rows, re-reads them under the locks, holds back what another relay holds
- * (and the rest of its aggregate), checks rows with an earlier intent on their topic, and commits
- * the intent of the rest. `held` carries held-back aggregates from batch to batch.
+ * From rows read under this relay's locks: holds back what another relay holds (and the rest of
+ * its aggregate), checks rows with an earlier intent on their topic, and commits the intent of the
+ * rest. `held` carries held-back aggregates from batch to batch. On failure the locks are released.
  */
-async function prepare(deps: BatchDeps, selected: OutboxRow[], held: Set<string>): Promise<PreparedBatch> {
+async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Promise<PreparedBatch> {
   const result = emptyResult();
-  const candidates = selected.filter((r) => {
-    if (r.published_at) result.alreadyPublished.push(r.idempotency_key);
-    return !r.published_at;
-  });
-  if (candidates.length === 0) {
-    return { result, lockedIds: [], rows: [], messages: new Map(), intentId: null };
-  }
-  const lockedIds = await lockRows(
-    deps.lockClient,
-    candidates.map((r) => r.id),
-  );
+  const lockedIds = claimed.rows.filter((r) => r.locked).map((r) => r.id);
   try {
-    // Re-read under the locks: another relay may have finished some rows since the selection.
-    const current = new Map(
-      (
-        await deps.pool.query<
-          Pick<OutboxRow, 'id' | 'published_at' | 'relay_partition' | 'relay_from_offset'>
-        >('SELECT id, published_at, relay_partition, relay_from_offset FROM outbox WHERE id = ANY($1)', [
-          [...lockedIds],
-        ])
-      ).rows.map((r) => [r.id, r]),
-    );
     const todo: OutboxRow[] = [];
     // Rows this relay holds and has settled (published already, or recovered or sent below): an
     // earlier attempt's record need no longer name them once this batch's intent is committed.
     const settled: string[] = [];
-    for (const row of candidates) {
+    for (const row of claimed.rows) {
       const aggregate = row.message_key === null ? null : `${row.topic}\u0000${row.message_key}`;
-      const now = current.get(row.id);
-      if (!lockedIds.has(row.id) || (aggregate !== null && held.has(aggregate))) {
+      if (row.published_at) {
+        // Published is final, whoever holds the row.
+        result.alreadyPublished.push(row.idempotency_key);
+        if (row.locked) settled.push(row.id);
+      } else if (!row.locked || (aggregate !== null && held.has(aggregate))) {
         result.busy.push(row.idempotency_key);
         if (aggregate !== null) held.add(aggregate);
-      } else if (now?.published_at) {
-        result.alreadyPublished.push(row.idempotency_key);
-        settled.push(row.id);
-      } else if (now) {
-        todo.push({ ...row, ...now });
+      } else {
+        const { locked: _locked, ...plain } = row;
+        todo.push(plain);
         settled.push(row.id);
       }
     }
-    const earlier = await earlierIntents(deps.pool, settled);
+    if (todo.length === 0 && settled.length === 0) {
+      return { result, lockedIds, rows: [], messages: new Map(), intentId: null };
+    }
+    const earlier = claimed.hasIntents ? await earlierIntents(deps.pool, settled) : [];
     const pending = await recoverEarlierAttempts(deps, todo, earlier, result);
     const { messages, intentId } = await commitIntent(
       deps,
@@ -321,9 +361,9 @@ async function prepare(deps: BatchDeps, selected: OutboxRow[], held: Set<string>
       earlier.map((e) => e.id),
       settled,
     );
-    return { result, lockedIds: [...lockedIds], rows: pending, messages, intentId };
+    return { result, lockedIds, rows: pending, messages, intentId };
   } catch (err) {
-    await unlockRows(deps.lockClient, [...lockedIds]).catch(() => undefined);
+    await unlockRows(deps.lockClient, lockedIds).catch(() => undefined);
     throw err;
   }
 }
@@ -472,7 +512,6 @@ async function commitIntent(
   const starts: { topic: string; partition: number; from: string }[] = [];
   for (const topic of new Set(rows.map((r) => r.topic))) {
     const count = await ensureKnown(deps, topic);
-    const offsets = await deps.admin.fetchTopicOffsets(topic);
     const used = new Set<number>();
     for (const r of rows.filter((x) => x.topic === topic)) {
       // A row an older relay attempted goes where that attempt went (its per-row intent).
@@ -480,10 +519,14 @@ async function commitIntent(
       partitions.set(r.id, p);
       used.add(p);
     }
-    // Taken while an earlier batch may still be in flight, an offset can only be lower than
-    // where this batch lands: still a valid start for a scan.
+    // Where this session's last acknowledged batch ended, else the broker's end offset. Either is
+    // taken while an earlier batch may still be in flight: it can only be lower than where this
+    // batch lands, still a valid start for a scan.
+    const ends = deps.ends.get(topic);
+    const offsets = [...used].every((p) => ends?.has(p)) ? [] : await deps.admin.fetchTopicOffsets(topic);
     for (const p of used) {
-      starts.push({ topic, partition: p, from: offsets.find((o) => o.partition === p)?.high ?? '0' });
+      const from = ends?.get(p) ?? offsets.find((o) => o.partition === p)?.high ?? '0';
+      starts.push({ topic, partition: p, from });
     }
   }
   let intentId: string | null = null;
@@ -529,10 +572,21 @@ async function commitIntent(
 async function send(deps: BatchDeps, b: PreparedBatch): Promise<void> {
   if (b.rows.length === 0) return;
   try {
-    await deps.producer.sendBatch({
+    const acked = await deps.producer.sendBatch({
       acks: -1,
       topicMessages: [...b.messages].map(([topic, messages]) => ({ topic, messages })),
     });
+    for (const [topic, messages] of b.messages) {
+      const counts = new Map<number, number>();
+      for (const m of messages) counts.set(m.partition!, (counts.get(m.partition!) ?? 0) + 1);
+      for (const meta of acked.filter((x) => x.topicName === topic && x.errorCode === 0)) {
+        const n = counts.get(meta.partition);
+        if (n === undefined || meta.baseOffset === undefined) continue;
+        const ends = deps.ends.get(topic) ?? new Map<number, string>();
+        ends.set(meta.partition, (BigInt(meta.baseOffset) + BigInt(n)).toString());
+        deps.ends.set(topic, ends);
+      }
+    }
   } catch (err) {
     await recordError(
       deps.pool,
