@@ -15,7 +15,11 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
     /** What a replay would publish now. */
     async measureOutboxBacklog(_: { outbox: string }): Promise<OutboxBacklog> {
       const totals = await pool.query<{ unpublished: string; with_intent: string; aggregates: string }>(
-        `SELECT count(*) AS unpublished, count(relay_partition) AS with_intent,
+        // With an intent: a relay recorded it was about to send them (its batch record, or the
+        // per-row columns of an older relay); a replay looks for them on the topic first.
+        `SELECT count(*) AS unpublished,
+                count(*) FILTER (WHERE relay_partition IS NOT NULL
+                                    OR id IN (SELECT unnest(row_ids) FROM outbox_relay_intents)) AS with_intent,
                 count(DISTINCT message_key) AS aggregates
            FROM outbox WHERE published_at IS NULL`,
       );

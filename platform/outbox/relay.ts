@@ -3,10 +3,12 @@
 // deletion saga and the `outbox-replay` playbook all publish through this one implementation.
 //
 // Per batch it (1) takes a session advisory lock per row (one relay per row; a crash releases
-// them), (2) commits its intent (each row's partition, and that partition's end offset) before
-// producing, (3) produces the batch with an idempotent producer and `acks: -1`, the idempotency key
-// as a header, (4) marks the rows published only after the broker acknowledged them. A relay that
-// finds rows with an intent from an earlier attempt scans those partitions from the recorded
+// them), (2) commits its intent before producing: ONE record per batch (outbox_relay_intents: the
+// batch's row ids, and the end offset of each partition it produces to), not an update of each row,
+// (3) produces the batch with an idempotent producer and `acks: -1`, the idempotency key as a
+// header, (4) only after the broker acknowledged it, marks the rows published and deletes the
+// record in one statement. A relay that finds rows named by a record of an earlier attempt (or
+// with the per-row intent columns an older relay wrote) scans those partitions from the recorded
 // offsets for their keys first, so a crash between (3) and (4) never publishes an event twice.
 import { type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { type Pool, type PoolClient } from 'pg';
@@ -118,11 +120,12 @@ export async function openRelaySession(deps: RelayDeps): Promise<RelaySession> {
   const conn = lockClient;
   const marks = markClient;
   const known = new Map<string, number>(); // topic → partition count
+  const ends = new Map<string, Map<number, string>>(); // topic → partition → end after our last ack
   return {
     relayBatch: (filter = {}) =>
-      relayBatch({ ...deps, admin, producer, lockClient: conn, markClient: marks, known }, filter),
+      relayBatch({ ...deps, admin, producer, lockClient: conn, markClient: marks, known, ends }, filter),
     relayAll: (opts) =>
-      relayAll({ ...deps, admin, producer, lockClient: conn, markClient: marks, known }, opts),
+      relayAll({ ...deps, admin, producer, lockClient: conn, markClient: marks, known, ends }, opts),
     close: async () => {
       // A client whose locks could not be released is destroyed, which releases them.
       const unlocked = await conn.query('SELECT pg_advisory_unlock_all()').then(
@@ -155,6 +158,12 @@ interface BatchDeps extends RelayDeps {
   /** Marks rows published (asynchronous commit, see openRelaySession). */
   markClient: PoolClient;
   known: Map<string, number>;
+  /**
+   * Per topic and partition, the end offset right after this session's last acknowledged batch
+   * there. Sends are strictly one after another, so every later batch of the session lands at or
+   * after it: a valid start for an intent's scan, known without asking the broker.
+   */
+  ends: Map<string, Map<number, string>>;
 }
 
 function emptyResult(): RelayResult {
@@ -184,10 +193,66 @@ interface PreparedBatch {
   /** Rows to produce, in outbox order. */
   rows: OutboxRow[];
   messages: Map<string, Message[]>;
+  /** The batch's intent record (outbox_relay_intents.id), deleted when the rows are marked. */
+  intentId: string | null;
+}
+
+/** Rows as read under this relay's locks (or found published), ready for prepare(). */
+interface Claimed {
+  rows: (OutboxRow & { locked: boolean })[];
+  /** Whether an earlier attempt's intent record may name one of them (look it up if so). */
+  hasIntents: boolean;
+}
+
+/** Locks the selected rows and re-reads them under the locks (the saga's path, by keys). */
+async function claimSelected(deps: BatchDeps, selected: OutboxRow[]): Promise<Claimed> {
+  const candidates = selected.filter((r) => !r.published_at);
+  const lockedIds =
+    candidates.length > 0
+      ? await lockRows(
+          deps.lockClient,
+          candidates.map((r) => r.id),
+        )
+      : new Set<string>();
+  try {
+    // Re-read under the locks: another relay may have finished some rows since the selection.
+    const current = new Map(
+      (
+        await deps.pool.query<
+          Pick<OutboxRow, 'id' | 'published_at' | 'relay_partition' | 'relay_from_offset'>
+        >('SELECT id, published_at, relay_partition, relay_from_offset FROM outbox WHERE id = ANY($1)', [
+          [...lockedIds],
+        ])
+      ).rows.map((r) => [r.id, r]),
+    );
+    return {
+      rows: selected.map((r) => ({ ...r, ...current.get(r.id), locked: lockedIds.has(r.id) })),
+      hasIntents: true,
+    };
+  } catch (err) {
+    await unlockRows(deps.lockClient, [...lockedIds]).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The next unpublished rows after `cursor`, locked and read under the locks in one round trip
+ * (migration 025's outbox_relay_claim: a fresh snapshot after the locks were taken).
+ */
+async function claimNext(deps: BatchDeps, cursor: string, limit: number): Promise<Claimed> {
+  const r = await deps.lockClient.query<OutboxRow & { locked: boolean; has_intents: boolean }>(
+    'SELECT * FROM outbox_relay_claim($1, $2, $3)',
+    [cursor, limit, LOCK_CLASS],
+  );
+  return { rows: r.rows, hasIntents: r.rows.some((x) => x.has_intents) };
 }
 
 async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayResult> {
-  const prepared = await prepare(deps, await selectRows(deps.pool, filter), new Set());
+  const prepared = await prepare(
+    deps,
+    await claimSelected(deps, await selectRows(deps.pool, filter)),
+    new Set(),
+  );
   try {
     await send(deps, prepared);
     await markSent(deps, prepared);
@@ -205,15 +270,10 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
   const held = new Set<string>();
   let cursor = '0';
   const prepareNext = async (): Promise<Lookahead> => {
-    const rows = (
-      await deps.pool.query<OutboxRow>(
-        `SELECT ${ROW_COLUMNS} FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
-        [cursor, opts.limit],
-      )
-    ).rows;
-    if (rows.length === 0) return { selected: 0 };
-    cursor = rows[rows.length - 1].id;
-    return { selected: rows.length, batch: await prepare(deps, rows, held) };
+    const claimed = await claimNext(deps, cursor, opts.limit);
+    if (claimed.rows.length === 0) return { selected: 0 };
+    cursor = claimed.rows[claimed.rows.length - 1].id;
+    return { selected: claimed.rows.length, batch: await prepare(deps, claimed, held) };
   };
   const finish = async (b: PreparedBatch) => {
     try {
@@ -263,50 +323,47 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
 }
 
 /**
- * Locks the selected rows, re-reads them under the locks, holds back what another relay holds
- * (and the rest of its aggregate), checks rows with an earlier intent on their topic, and commits
- * the intent of the rest. `held` carries held-back aggregates from batch to batch.
+ * From rows read under this relay's locks: holds back what another relay holds (and the rest of
+ * its aggregate), checks rows with an earlier intent on their topic, and commits the intent of the
+ * rest. `held` carries held-back aggregates from batch to batch. On failure the locks are released.
  */
-async function prepare(deps: BatchDeps, selected: OutboxRow[], held: Set<string>): Promise<PreparedBatch> {
+async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Promise<PreparedBatch> {
   const result = emptyResult();
-  const candidates = selected.filter((r) => {
-    if (r.published_at) result.alreadyPublished.push(r.idempotency_key);
-    return !r.published_at;
-  });
-  if (candidates.length === 0) return { result, lockedIds: [], rows: [], messages: new Map() };
-  const lockedIds = await lockRows(
-    deps.lockClient,
-    candidates.map((r) => r.id),
-  );
+  const lockedIds = claimed.rows.filter((r) => r.locked).map((r) => r.id);
   try {
-    // Re-read under the locks: another relay may have finished some rows since the selection.
-    const current = new Map(
-      (
-        await deps.pool.query<
-          Pick<OutboxRow, 'id' | 'published_at' | 'relay_partition' | 'relay_from_offset'>
-        >('SELECT id, published_at, relay_partition, relay_from_offset FROM outbox WHERE id = ANY($1)', [
-          [...lockedIds],
-        ])
-      ).rows.map((r) => [r.id, r]),
-    );
     const todo: OutboxRow[] = [];
-    for (const row of candidates) {
+    // Rows this relay holds and has settled (published already, or recovered or sent below): an
+    // earlier attempt's record need no longer name them once this batch's intent is committed.
+    const settled: string[] = [];
+    for (const row of claimed.rows) {
       const aggregate = row.message_key === null ? null : `${row.topic}\u0000${row.message_key}`;
-      const now = current.get(row.id);
-      if (!lockedIds.has(row.id) || (aggregate !== null && held.has(aggregate))) {
+      if (row.published_at) {
+        // Published is final, whoever holds the row.
+        result.alreadyPublished.push(row.idempotency_key);
+        if (row.locked) settled.push(row.id);
+      } else if (!row.locked || (aggregate !== null && held.has(aggregate))) {
         result.busy.push(row.idempotency_key);
         if (aggregate !== null) held.add(aggregate);
-      } else if (now?.published_at) {
-        result.alreadyPublished.push(row.idempotency_key);
-      } else if (now) {
-        todo.push({ ...row, ...now });
+      } else {
+        const { locked: _locked, ...plain } = row;
+        todo.push(plain);
+        settled.push(row.id);
       }
     }
-    const pending = await recoverEarlierAttempts(deps, todo, result);
-    const messages = pending.length > 0 ? await commitIntent(deps, pending) : new Map<string, Message[]>();
-    return { result, lockedIds: [...lockedIds], rows: pending, messages };
+    if (todo.length === 0 && settled.length === 0) {
+      return { result, lockedIds, rows: [], messages: new Map(), intentId: null };
+    }
+    const earlier = claimed.hasIntents ? await earlierIntents(deps.pool, settled) : [];
+    const pending = await recoverEarlierAttempts(deps, todo, earlier, result);
+    const { messages, intentId } = await commitIntent(
+      deps,
+      pending,
+      earlier.map((e) => e.id),
+      settled,
+    );
+    return { result, lockedIds, rows: pending, messages, intentId };
   } catch (err) {
-    await unlockRows(deps.lockClient, [...lockedIds]).catch(() => undefined);
+    await unlockRows(deps.lockClient, lockedIds).catch(() => undefined);
     throw err;
   }
 }
@@ -328,29 +385,79 @@ async function unlockRows(client: PoolClient, ids: string[]): Promise<void> {
   );
 }
 
+/** An earlier attempt's intent record (see migration 024). */
+interface EarlierIntent {
+  id: string;
+  rowIds: Set<string>;
+  /** (topic, partition, end offset before that attempt produced). */
+  starts: { topic: string; partition: number; from: number }[];
+}
+
+/** Intent records of earlier attempts that name any of these rows (normally none: a tiny table). */
+async function earlierIntents(pool: Pool, ids: string[]): Promise<EarlierIntent[]> {
+  if (ids.length === 0) return [];
+  const r = await pool.query<{
+    id: string;
+    row_ids: string[];
+    topics: string[];
+    partitions: number[];
+    from_offsets: string[];
+  }>(
+    `SELECT id::text, row_ids::text[] AS row_ids, topics, partitions, from_offsets::text[] AS from_offsets
+       FROM outbox_relay_intents WHERE row_ids && $1::bigint[]`,
+    [ids],
+  );
+  return r.rows.map((x) => ({
+    id: x.id,
+    rowIds: new Set(x.row_ids),
+    starts: x.topics.map((topic, i) => ({
+      topic,
+      partition: x.partitions[i],
+      from: Number(x.from_offsets[i]),
+    })),
+  }));
+}
+
 /**
- * Rows an earlier attempt recorded an intent for may already be on their topic: one scan per
- * topic from the earliest recorded offset of each partition finds them; they are marked published.
- * Returns the rows still to produce, in order.
+ * Rows an earlier attempt recorded an intent for (a batch record, or the per-row columns of an
+ * older relay) may already be on their topic: one scan per topic from the earliest recorded offset
+ * of each partition finds them; they are marked published. Returns the rows still to produce, in
+ * order.
  */
 async function recoverEarlierAttempts(
   deps: BatchDeps,
   rows: OutboxRow[],
+  earlier: EarlierIntent[],
   result: RelayResult,
 ): Promise<OutboxRow[]> {
-  const attempted = rows.filter((r) => r.relay_partition !== null && r.relay_from_offset !== null);
+  const starts = new Map<string, Map<number, number>>(); // topic → partition → first offset
+  const addStart = (topic: string, partition: number, from: number) => {
+    const t = starts.get(topic) ?? new Map<number, number>();
+    t.set(partition, Math.min(t.get(partition) ?? Infinity, from));
+    starts.set(topic, t);
+  };
+  const attempted: OutboxRow[] = [];
+  for (const r of rows) {
+    let seen = false;
+    if (r.relay_partition !== null && r.relay_from_offset !== null) {
+      addStart(r.topic, r.relay_partition, Number(r.relay_from_offset));
+      seen = true;
+    }
+    for (const e of earlier) {
+      if (!e.rowIds.has(r.id)) continue;
+      for (const s of e.starts) if (s.topic === r.topic) addStart(s.topic, s.partition, s.from);
+      seen = true;
+    }
+    if (seen) attempted.push(r);
+  }
   if (attempted.length === 0) return rows;
   const found = new Set<string>();
-  for (const topic of new Set(attempted.map((r) => r.topic))) {
+  for (const [topic, from] of starts) {
     await ensureKnown(deps, topic);
     const offsets = await deps.admin.fetchTopicOffsets(topic);
-    const from = new Map<number, number>();
-    const wanted = new Set<string>();
-    for (const r of attempted.filter((x) => x.topic === topic)) {
-      const p = r.relay_partition!;
-      from.set(p, Math.min(from.get(p) ?? Infinity, Number(r.relay_from_offset)));
-      wanted.add(r.idempotency_key);
-    }
+    const wanted = new Set(attempted.filter((x) => x.topic === topic).map((x) => x.idempotency_key));
+    if (wanted.size === 0) continue;
+    const foundHere = new Set<string>();
     await scanTopic(
       deps.kafka,
       topic,
@@ -361,8 +468,11 @@ async function recoverEarlierAttempts(
       })),
       (m) => {
         const key = m.headers?.[IDEMPOTENCY_HEADER]?.toString();
-        if (key && wanted.has(key)) found.add(key);
-        return found.size === wanted.size;
+        if (key && wanted.has(key)) {
+          found.add(key);
+          foundHere.add(key);
+        }
+        return foundHere.size === wanted.size;
       },
     );
   }
@@ -387,30 +497,63 @@ async function ensureKnown(deps: BatchDeps, topic: string): Promise<number> {
   return n;
 }
 
-/** Commits each row's intent (partition, that partition's end offset) and builds its message. */
-async function commitIntent(deps: BatchDeps, rows: OutboxRow[]): Promise<Map<string, Message[]>> {
+/**
+ * Commits the batch's intent record (its row ids, and each target partition's end offset) and
+ * builds its messages. In the same statement the earlier attempts' records stop naming the rows
+ * this relay settled (deleted once they name none).
+ */
+async function commitIntent(
+  deps: BatchDeps,
+  rows: OutboxRow[],
+  earlierIds: string[],
+  settled: string[],
+): Promise<{ messages: Map<string, Message[]>; intentId: string | null }> {
   const partitions = new Map<string, number>();
-  const from = new Map<string, string>();
+  const starts: { topic: string; partition: number; from: string }[] = [];
   for (const topic of new Set(rows.map((r) => r.topic))) {
     const count = await ensureKnown(deps, topic);
-    const offsets = await deps.admin.fetchTopicOffsets(topic);
+    const used = new Set<number>();
     for (const r of rows.filter((x) => x.topic === topic)) {
-      // A retried row goes where its first attempt went, so that is where a later scan looks.
+      // A row an older relay attempted goes where that attempt went (its per-row intent).
       const p = r.relay_partition ?? partitionForKey(r.message_key, count);
       partitions.set(r.id, p);
-      from.set(r.id, offsets.find((o) => o.partition === p)?.high ?? '0');
+      used.add(p);
+    }
+    // Where this session's last acknowledged batch ended, else the broker's end offset. Either is
+    // taken while an earlier batch may still be in flight: it can only be lower than where this
+    // batch lands, still a valid start for a scan.
+    const ends = deps.ends.get(topic);
+    const offsets = [...used].every((p) => ends?.has(p)) ? [] : await deps.admin.fetchTopicOffsets(topic);
+    for (const p of used) {
+      const from = ends?.get(p) ?? offsets.find((o) => o.partition === p)?.high ?? '0';
+      starts.push({ topic, partition: p, from });
     }
   }
-  const ids = rows.map((r) => r.id);
-  // The intent is committed before producing: it is what a later attempt scans from. The earliest
-  // offset is kept so a scan covers every earlier attempt. Taken while an earlier batch may still
-  // be in flight, the offset can only be lower than where the row lands: still a valid start.
-  await deps.pool.query(
-    `UPDATE outbox o SET attempts = o.attempts + 1, relay_partition = v.p,
-            relay_from_offset = COALESCE(o.relay_from_offset, v.f)
-       FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS v(id, p, f) WHERE o.id = v.id`,
-    [ids, ids.map((id) => partitions.get(id)), ids.map((id) => from.get(id))],
-  );
+  let intentId: string | null = null;
+  if (rows.length > 0 || earlierIds.length > 0) {
+    // The intent is committed (synchronously) before producing: it is what a later attempt scans
+    // from. Data-modifying CTEs make the trim of earlier records and the insert one atomic step.
+    const r = await deps.pool.query<{ id: string }>(
+      `WITH trimmed AS (
+         UPDATE outbox_relay_intents
+            SET row_ids = ARRAY(SELECT x FROM unnest(row_ids) AS x WHERE x <> ALL($5::bigint[]))
+          WHERE id = ANY($6::bigint[]) AND NOT row_ids <@ $5::bigint[]),
+       emptied AS (
+         DELETE FROM outbox_relay_intents WHERE id = ANY($6::bigint[]) AND row_ids <@ $5::bigint[])
+       INSERT INTO outbox_relay_intents (row_ids, topics, partitions, from_offsets)
+       SELECT $1::bigint[], $2::text[], $3::int[], $4::bigint[] WHERE cardinality($1::bigint[]) > 0
+       RETURNING id::text`,
+      [
+        rows.map((r) => r.id),
+        starts.map((s) => s.topic),
+        starts.map((s) => s.partition),
+        starts.map((s) => s.from),
+        settled,
+        earlierIds,
+      ],
+    );
+    intentId = r.rows[0]?.id ?? null;
+  }
   const byTopic = new Map<string, Message[]>();
   for (const r of rows) {
     const list = byTopic.get(r.topic) ?? [];
@@ -422,17 +565,28 @@ async function commitIntent(deps: BatchDeps, rows: OutboxRow[]): Promise<Map<str
     });
     byTopic.set(r.topic, list);
   }
-  return byTopic;
+  return { messages: byTopic, intentId };
 }
 
 /** One produce request for the batch (idempotent producer, acks -1). */
 async function send(deps: BatchDeps, b: PreparedBatch): Promise<void> {
   if (b.rows.length === 0) return;
   try {
-    await deps.producer.sendBatch({
+    const acked = await deps.producer.sendBatch({
       acks: -1,
       topicMessages: [...b.messages].map(([topic, messages]) => ({ topic, messages })),
     });
+    for (const [topic, messages] of b.messages) {
+      const counts = new Map<number, number>();
+      for (const m of messages) counts.set(m.partition!, (counts.get(m.partition!) ?? 0) + 1);
+      for (const meta of acked.filter((x) => x.topicName === topic && x.errorCode === 0)) {
+        const n = counts.get(meta.partition);
+        if (n === undefined || meta.baseOffset === undefined) continue;
+        const ends = deps.ends.get(topic) ?? new Map<number, string>();
+        ends.set(meta.partition, (BigInt(meta.baseOffset) + BigInt(n)).toString());
+        deps.ends.set(topic, ends);
+      }
+    }
   } catch (err) {
     await recordError(
       deps.pool,
@@ -450,16 +604,33 @@ async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
   await markPublished(
     deps.markClient,
     b.rows.map((r) => r.id),
+    b.intentId,
   );
   b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
 }
 
-async function markPublished(pool: Pool | PoolClient, ids: string[]): Promise<void> {
-  await pool.query('UPDATE outbox SET published_at = now(), last_error = NULL WHERE id = ANY($1)', [ids]);
+/**
+ * Marks rows published (attempts counts sends, so it is counted here and on a failed send) and, in
+ * the same statement, deletes the batch's intent record: a record never outlives its marks, nor
+ * do marks exist without the record having been committed first.
+ */
+async function markPublished(
+  pool: Pool | PoolClient,
+  ids: string[],
+  intentId: string | null = null,
+): Promise<void> {
+  await pool.query(
+    `WITH done AS (DELETE FROM outbox_relay_intents WHERE id = $2::bigint)
+     UPDATE outbox SET published_at = now(), last_error = NULL, attempts = attempts + 1 WHERE id = ANY($1)`,
+    [ids, intentId],
+  );
 }
 
 async function recordError(pool: Pool, ids: string[], err: unknown): Promise<void> {
   await pool
-    .query('UPDATE outbox SET last_error = $2 WHERE id = ANY($1)', [ids, (err as Error).message])
+    .query('UPDATE outbox SET last_error = $2, attempts = attempts + 1 WHERE id = ANY($1)', [
+      ids,
+      (err as Error).message,
+    ])
     .catch(() => undefined);
 }

@@ -80,17 +80,44 @@ test('a relay that crashed after producing does not publish the event again', as
       { idempotencyKeys: [key] },
     ),
   ).rejects.toBe(crash);
+  // Unpublished, and named by the batch's intent record (committed before producing).
   const pending = await pool.query(
-    'SELECT published_at, relay_from_offset FROM outbox WHERE idempotency_key = $1',
+    `SELECT o.published_at, (SELECT count(*)::int FROM outbox_relay_intents b WHERE o.id = ANY(b.row_ids)) AS intents
+       FROM outbox o WHERE o.idempotency_key = $1`,
     [key],
   );
   expect(pending.rows[0].published_at).toBeNull();
-  expect(pending.rows[0].relay_from_offset).not.toBeNull();
+  expect(pending.rows[0].intents).toBe(1);
 
   const retry = await relayOutbox({ pool, kafka }, { idempotencyKeys: [key] });
   expect(retry.recovered).toEqual([key]);
   expect(retry.produced).toEqual([]);
   expect(await copiesOnTopic(key)).toBe(1);
+  // The recovery settled the row: no record names it any more.
+  const left = await pool.query(
+    'SELECT count(*)::int AS n FROM outbox_relay_intents b, outbox o WHERE o.idempotency_key = $1 AND o.id = ANY(b.row_ids)',
+    [key],
+  );
+  expect(left.rows[0].n).toBe(0);
+}, 90_000);
+
+test('a batch intent recorded by a relay that died before producing: published once', async () => {
+  const key = `k-${randomUUID()}`;
+  await enqueue(key, 'org-d');
+  // The record was committed, nothing produced: the scan finds nothing and the row is sent.
+  await pool.query(
+    `INSERT INTO outbox_relay_intents (row_ids, topics, partitions, from_offsets)
+     SELECT ARRAY[id], ARRAY[topic], ARRAY[0], ARRAY[0::bigint] FROM outbox WHERE idempotency_key = $1`,
+    [key],
+  );
+  const retry = await relayOutbox({ pool, kafka }, { idempotencyKeys: [key] });
+  expect(retry).toEqual({ produced: [key], recovered: [], alreadyPublished: [], busy: [] });
+  expect(await copiesOnTopic(key)).toBe(1);
+  const left = await pool.query(
+    'SELECT count(*)::int AS n FROM outbox_relay_intents b, outbox o WHERE o.idempotency_key = $1 AND o.id = ANY(b.row_ids)',
+    [key],
+  );
+  expect(left.rows[0].n).toBe(0);
 }, 90_000);
 
 test('a relay that crashed before producing publishes on the next attempt', async () => {
