@@ -168,7 +168,13 @@ export class RoutingTable {
     // Annotations may tighten the policy's safety settings, never loosen them: PolicyError (400).
     let resolved;
     try {
-      resolved = this.policy.resolve({ def, resource, params, source: `alert ${rule.name}` });
+      // A shortened resource determines its parameter by its full value, not by the digest.
+      resolved = this.policy.resolve({
+        def,
+        resource: shaped.full ?? resource,
+        params,
+        source: `alert ${rule.name}`,
+      });
     } catch (err) {
       if (err instanceof PolicyError) err.incidentId = incidentId;
       throw err;
