@@ -6,7 +6,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type Kafka } from 'kafkajs';
 import { QUARANTINE_HEADERS as H, quarantineTopic } from '../../shared/consumer-control';
 import { ErrorTypes } from '../../shared/errors';
-import { readRanges, readWholeTopic, type RawMessage } from './topic-reader';
+import { encodeHeaders, readRanges, readWholeTopic, type HeaderEntry, type RawMessage } from './topic-reader';
 import { ensureTopic } from '../../platform/outbox/topics';
 
 export interface QuarantinedMessage {
@@ -16,9 +16,15 @@ export interface QuarantinedMessage {
   original: { topic: string; partition: number; offset: string; key: string | null };
   error: string;
   incidentId: string;
+  /** The original key's bytes (the copy is produced with the same key). */
+  keyBase64: string | null;
   valueBase64: string | null;
+  /** The original record's headers, byte for byte, without Rebound's provenance headers. */
+  originalHeaders: HeaderEntry[];
   timestamp: string;
 }
+
+const REBOUND_HEADER_NAMES = new Set<string>(Object.values(H));
 
 export interface QuarantineRequest {
   incidentId: string;
@@ -46,7 +52,9 @@ export function asQuarantined(m: RawMessage): QuarantinedMessage | undefined {
     },
     error: h[H.error] ?? '',
     incidentId: h[H.incident] ?? '',
+    keyBase64: m.keyBase64,
     valueBase64: m.valueBase64,
+    originalHeaders: m.headerList.filter((e) => !REBOUND_HEADER_NAMES.has(e.name)),
     timestamp: m.timestamp,
   };
 }
@@ -113,15 +121,17 @@ export function createKafkaQuarantineActivities(deps: { kafka: Kafka }) {
           q.original.offset === message.offset,
       );
       if (existing) return { copy: existing, produced: false };
-      const headers: Record<string, string> = {
-        ...message.headers,
+      // The original key and headers byte for byte (binary keys, schema-registry headers, repeated
+      // headers), then Rebound's provenance headers, which replace any earlier hop's.
+      const provenance: Record<string, string> = {
         [H.topic]: message.topic,
         [H.partition]: String(message.partition),
         [H.offset]: message.offset,
         [H.error]: error.slice(0, 1_000),
         [H.incident]: incidentId,
       };
-      if (message.key !== null) headers[H.key] = message.key;
+      if (message.key !== null) provenance[H.key] = message.key;
+      const headers = encodeHeaders(message.headerList, provenance);
       const producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       try {
@@ -130,7 +140,7 @@ export function createKafkaQuarantineActivities(deps: { kafka: Kafka }) {
           acks: -1,
           messages: [
             {
-              key: message.key,
+              key: message.keyBase64 === null ? null : Buffer.from(message.keyBase64, 'base64'),
               value: message.valueBase64 === null ? null : Buffer.from(message.valueBase64, 'base64'),
               headers,
             },
@@ -141,7 +151,8 @@ export function createKafkaQuarantineActivities(deps: { kafka: Kafka }) {
           topic: quarantineTopic(message.topic),
           partition: meta.partition,
           offset: meta.baseOffset ?? '-1',
-          headers,
+          headers: { ...message.headers, ...provenance },
+          headerList: message.headerList,
         })!;
         return { copy, produced: true };
       } finally {

@@ -133,3 +133,80 @@ test('redrive republishes once per key, with the corrected value, to the origina
   expect(republished.headers[QUARANTINE_HEADERS.redrive]).toBe(key);
   expect(republished.key).toBe('poison');
 }, 90_000);
+
+test('a binary key, a binary schema-registry header and a repeated header come back byte for byte', async () => {
+  const { topic } = uniqueNames('bytes');
+  topics.push(topic, quarantineTopic(topic));
+  await createTopic(kafka, topic, 1);
+  // Not valid UTF-8: decoding and re-encoding as text would change these bytes.
+  const key = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x41]);
+  const schemaId = Buffer.from([0x00, 0x00, 0x00, 0x01, 0xc3]);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const [meta] = await producer.send({
+    topic,
+    acks: -1,
+    messages: [
+      {
+        partition: 0,
+        key,
+        value: Buffer.from([0x00, 0x00, 0x00, 0x00, 0x01, 0xde, 0xad]),
+        headers: { 'schema-id': schemaId, trace: ['first', 'second'], empty: Buffer.alloc(0) },
+      },
+    ],
+  });
+  await producer.disconnect();
+  const q = createKafkaQuarantineActivities({ kafka });
+  const [message] = await inActivity(q.readMessagesAt, {
+    topic,
+    refs: [{ partition: 0, offset: meta.baseOffset! }],
+  });
+  const { copy } = await inActivity(q.quarantineMessage, { incidentId: 'inc-bytes', message, error: 'bad' });
+
+  // What a person inspecting the quarantine topic with any Kafka client sees.
+  const raw = await readRaw(quarantineTopic(topic), copy.partition, copy.offset);
+  expect(Buffer.compare(raw.key!, key)).toBe(0);
+  expect(Buffer.compare(raw.headers['schema-id'] as Buffer, schemaId)).toBe(0);
+  expect((raw.headers.trace as Buffer[]).map((b) => b.toString())).toEqual(['first', 'second']);
+  expect((raw.headers.empty as Buffer).length).toBe(0);
+  expect(copy.originalHeaders.map((h) => h.name)).toEqual(['schema-id', 'trace', 'trace', 'empty']);
+
+  // Redrive without a replacement: the original record again, plus the redrive's own headers.
+  const r = createKafkaRedriveActivities({ kafka, platformPool: pool });
+  const redriven = await r.redriveMessage({ redriveKey: `test-${randomUUID()}`, copy, by: 'tester' });
+  const back = await readRaw(topic, redriven.partition, redriven.offset);
+  expect(Buffer.compare(back.key!, key)).toBe(0);
+  expect(Buffer.compare(back.value!, Buffer.from([0x00, 0x00, 0x00, 0x00, 0x01, 0xde, 0xad]))).toBe(0);
+  expect(Buffer.compare(back.headers['schema-id'] as Buffer, schemaId)).toBe(0);
+  expect((back.headers.trace as Buffer[]).map((b) => b.toString())).toEqual(['first', 'second']);
+  expect(back.headers[QUARANTINE_HEADERS.redrive]).toBeDefined();
+}, 90_000);
+
+/** One record read with a plain kafkajs consumer, headers and key as the broker returns them. */
+async function readRaw(
+  topic: string,
+  partition: number,
+  offset: string,
+): Promise<{ key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }> {
+  const consumer = kafka.consumer({ groupId: `test-raw-${randomUUID()}`, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const found = new Promise<{ key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }>(
+      (resolve) => {
+        void consumer.run({
+          autoCommit: false,
+          eachMessage: ({ partition: p, message }) => {
+            if (p === partition && message.offset === offset) {
+              resolve({ key: message.key, value: message.value, headers: { ...message.headers } });
+            }
+            return Promise.resolve();
+          },
+        });
+      },
+    );
+    return await found;
+  } finally {
+    await consumer.disconnect();
+  }
+}
