@@ -1,7 +1,11 @@
 // Poison messages: read them at their exact offsets, copy each to `<topic>.quarantine` with
 // headers saying where it came from and why, exactly once per (incident, topic, partition,
 // offset) even when the step is retried — the copy is looked up in the quarantine topic itself
-// before producing, so a retry after a produce whose acknowledgement was lost finds it.
+// before producing, so a retry after a produce whose acknowledgement was lost finds it. That
+// look-up reads only the part of the quarantine topic produced since the step's watermark (taken
+// by the workflow before the first attempt) and heartbeats while it reads, so neither its time
+// nor a heartbeat timeout grows with the quarantine topic (a timed-out scan that kept running
+// and produced a second copy was issue 14's known fault 3).
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type Kafka } from 'kafkajs';
 import { QUARANTINE_HEADERS as H, quarantineTopic } from '../../shared/consumer-control';
@@ -30,6 +34,18 @@ export interface QuarantineRequest {
   incidentId: string;
   message: RawMessage;
   error: string;
+  /**
+   * The quarantine topic's high watermarks taken before the first attempt (`quarantineWatermark`):
+   * a copy produced by any attempt is at or after them. Absent (histories from before it
+   * existed): the whole topic is scanned.
+   */
+  scanFrom?: PartitionOffset[];
+}
+
+/** A partition and an offset in it (a high watermark: the next offset to be written). */
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
 }
 
 export interface QuarantineResult {
@@ -70,13 +86,55 @@ async function ensureQuarantineTopic(kafka: Kafka, topic: string): Promise<void>
   }
 }
 
+/**
+ * Runs `fn` while heartbeating every `everyMs` (ms) with `details()`: a read that waits on the
+ * broker between messages still proves the activity alive, and a cancelled or timed-out attempt
+ * learns it at the next heartbeat instead of running on.
+ */
+async function heartbeating<T>(details: () => unknown, fn: () => Promise<T>, everyMs = 2_000): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat(details());
+  const timer = setInterval(() => ctx.heartbeat(details()), everyMs);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const END_OF_PARTITION = '9223372036854775807';
+
 export function createKafkaQuarantineActivities(deps: { kafka: Kafka }) {
   async function listQuarantine({ topic }: { topic: string }): Promise<QuarantinedMessage[]> {
     const qTopic = quarantineTopic(topic);
     await ensureQuarantineTopic(deps.kafka, qTopic);
-    Context.current().heartbeat({ scanning: qTopic });
-    const all = await readWholeTopic(deps.kafka, qTopic);
+    let read = 0;
+    const all = await heartbeating(
+      () => ({ scanning: qTopic, read }),
+      () => readWholeTopic(deps.kafka, qTopic, (n) => (read = n)),
+    );
     return all.map(asQuarantined).filter((q): q is QuarantinedMessage => q !== undefined);
+  }
+
+  /** Copies in the quarantine topic of `topic` from `scanFrom` on (every copy when absent). */
+  async function quarantinedSince(
+    topic: string,
+    scanFrom: PartitionOffset[] | undefined,
+  ): Promise<QuarantinedMessage[]> {
+    if (!scanFrom) return listQuarantine({ topic });
+    const qTopic = quarantineTopic(topic);
+    let read = 0;
+    const recent = await heartbeating(
+      () => ({ scanning: qTopic, from: scanFrom, read }),
+      () =>
+        readRanges(
+          deps.kafka,
+          qTopic,
+          scanFrom.map((p) => ({ partition: p.partition, from: p.offset, to: END_OF_PARTITION })),
+          { onProgress: (n) => (read = n) },
+        ),
+    );
+    return recent.map(asQuarantined).filter((q): q is QuarantinedMessage => q !== undefined);
   }
 
   return {
@@ -108,12 +166,29 @@ export function createKafkaQuarantineActivities(deps: { kafka: Kafka }) {
 
     listQuarantine,
 
+    /** The quarantine topic's high watermark per partition (creating the topic if needed). */
+    quarantineWatermark: async ({ topic }: { topic: string }): Promise<PartitionOffset[]> => {
+      const qTopic = quarantineTopic(topic);
+      await ensureQuarantineTopic(deps.kafka, qTopic);
+      const admin = deps.kafka.admin();
+      await admin.connect();
+      try {
+        return (await admin.fetchTopicOffsets(qTopic)).map((o) => ({
+          partition: o.partition,
+          offset: o.high,
+        }));
+      } finally {
+        await admin.disconnect();
+      }
+    },
+
     quarantineMessage: async ({
       incidentId,
       message,
       error,
+      scanFrom,
     }: QuarantineRequest): Promise<QuarantineResult> => {
-      const existing = (await listQuarantine({ topic: message.topic })).find(
+      const existing = (await quarantinedSince(message.topic, scanFrom)).find(
         (q) =>
           q.incidentId === incidentId &&
           q.original.topic === message.topic &&

@@ -174,11 +174,16 @@ async function topicWatermarks(kafka: Kafka, topic: string) {
 }
 
 /** Every message currently in the topic: from each partition's low to its high watermark. */
-export async function readWholeTopic(kafka: Kafka, topic: string): Promise<RawMessage[]> {
+export async function readWholeTopic(
+  kafka: Kafka,
+  topic: string,
+  onProgress?: (read: number) => void,
+): Promise<RawMessage[]> {
   const offsets = await topicWatermarks(kafka, topic);
   return readRanges(
     kafka,
     topic,
     offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
+    { onProgress },
   );
 }

@@ -210,3 +210,50 @@ async function readRaw(
     await consumer.disconnect();
   }
 }
+
+test('the exactly-once look-up reads only what was quarantined since the watermark, heartbeating', async () => {
+  const { topic, orgId } = uniqueNames('qscan');
+  topics.push(topic, quarantineTopic(topic));
+  await createTopic(kafka, topic, 1);
+  const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 1, 0);
+  const q = createKafkaQuarantineActivities({ kafka });
+  // A quarantine topic that already holds many copies from earlier incidents.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const filler = Array.from({ length: 2_000 }, (_, i) => ({
+    value: `old-${i}`,
+    headers: {
+      [QUARANTINE_HEADERS.topic]: topic,
+      [QUARANTINE_HEADERS.partition]: '0',
+      [QUARANTINE_HEADERS.offset]: String(10_000 + i),
+      [QUARANTINE_HEADERS.incident]: 'inc-old',
+    },
+  }));
+  await producer.send({ topic: quarantineTopic(topic), acks: -1, messages: filler });
+  await producer.disconnect();
+
+  const beats: { read?: number }[] = [];
+  const watched = new MockActivityEnvironment();
+  watched.on('heartbeat', (d: unknown) => beats.push(d as { read?: number }));
+  const run = <A, R>(fn: (arg: A) => Promise<R>, arg: A) =>
+    watched.run<[A], R, (arg: A) => Promise<R>>(fn, arg);
+
+  const [message] = await run(q.readMessagesAt, { topic, refs: [{ partition: 0, offset: poisonOffset! }] });
+  const scanFrom = await run(q.quarantineWatermark, { topic });
+  // The filler created the topic with the broker's default partition count: 2,000 copies in all.
+  expect(scanFrom.reduce((n, p) => n + Number(p.offset), 0)).toBe(2_000);
+  const request = { incidentId: `inc-${randomUUID()}`, message, error: 'bad', scanFrom };
+  beats.length = 0;
+  const first = await run(q.quarantineMessage, request);
+  const second = await run(q.quarantineMessage, request);
+  expect([first.produced, second.produced]).toEqual([true, false]);
+  expect(second.copy).toMatchObject({ partition: first.copy.partition, offset: first.copy.offset });
+  // The retry read the one copy produced since the watermark, not the 2,000 before it.
+  expect(Math.max(...beats.map((b) => b.read ?? 0))).toBeLessThanOrEqual(1);
+
+  // The full listing (used by quarantine-redrive) reads everything and heartbeats its progress.
+  beats.length = 0;
+  const all = await run(q.listQuarantine, { topic });
+  expect(all).toHaveLength(2_001);
+  expect(beats.length).toBeGreaterThanOrEqual(1);
+}, 120_000);

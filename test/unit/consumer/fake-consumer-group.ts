@@ -132,6 +132,7 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
             timestamp: '0',
           })),
         ),
+      quarantineWatermark: () => Promise.resolve([{ partition: 0, offset: String(quarantined.length) }]),
       quarantineMessage: ({ message, incidentId }: { message: { offset: string }; incidentId: string }) => {
         quarantined.push(message.offset);
         return Promise.resolve({
