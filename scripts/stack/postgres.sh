@@ -69,7 +69,7 @@ pg_start() {
     -o "-c listen_addresses=$REBOUND_PG_HOST -p $REBOUND_PG_PORT -c unix_socket_directories='' -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || die "PostgreSQL did not start, see $logfile"
   # pg_ctl's own pid file is postmaster.pid; keep a pointer so 'status' can name it.
-  head -1 "$PG_DATA/postmaster.pid" >"$(pid_file postgres)"
+  record_pid postgres "$(head -1 "$PG_DATA/postmaster.pid")"
 }
 
 pg_wait() {
@@ -84,5 +84,5 @@ pg_wait() {
 
 pg_stop() {
   if pg_running; then pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null || true; fi
-  rm -f "$(pid_file postgres)"
+  rm -f "$(pid_file postgres)" "$(pid_file postgres).start"
 }
