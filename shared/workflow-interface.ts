@@ -49,7 +49,13 @@ export interface StepStatus {
 
 export interface CompensationStatus {
   name: string;
-  state: 'succeeded' | 'failed';
+  /**
+   * `not-run`: an earlier (later-registered) compensation failed, so the rollback stopped before
+   * this one: undoing an earlier step on top of a half-undone later one could leave a state
+   * neither before nor after (an org active with no members), and would lose what a person needs
+   * to finish the rollback by hand.
+   */
+  state: 'succeeded' | 'failed' | 'not-run';
   at: string;
   error?: string;
 }

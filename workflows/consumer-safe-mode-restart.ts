@@ -266,13 +266,21 @@ export async function consumerSafeModeRestartWorkflow(
         }),
       { summarize: (m) => `${m.length} message(s) read` },
     );
+    // Where this round's copies can begin in the quarantine topic: each quarantine step below
+    // looks for an earlier attempt's copy only from here, so its cost does not grow with the
+    // quarantine topic's size.
+    const scanFrom = patched('quarantine-scan-from-watermark')
+      ? await run.step(`quarantine-watermark#${round}`, () => reader.quarantineWatermark({ topic }), {
+          summarize: (w) => w.map((p) => `p${p.partition}@${p.offset}`).join(', '),
+        })
+      : undefined;
     for (const message of messages) {
       const ref = messageRef(topic, message.partition, message.offset);
       const error =
         refs.find((f) => f.partition === message.partition && f.offset === message.offset)?.error ?? '';
       const result = await run.step(
         `quarantine:${ref}`,
-        () => reader.quarantineMessage({ incidentId, message, error }),
+        () => reader.quarantineMessage({ incidentId, message, error, scanFrom }),
         {
           mutating: true,
           summarize: (r) => `${r.produced ? 'copied' : 'already copied'} to offset ${r.copy.offset}`,

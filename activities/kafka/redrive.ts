@@ -6,6 +6,7 @@ import { type Kafka } from 'kafkajs';
 import { type Pool } from 'pg';
 import { QUARANTINE_HEADERS as H } from '../../shared/consumer-control';
 import { type QuarantinedMessage } from './quarantine';
+import { encodeHeaders } from './topic-reader';
 
 export interface RedriveRequest {
   redriveKey: string;
@@ -55,9 +56,13 @@ export function createKafkaRedriveActivities(deps: { kafka: Kafka; platformPool:
           messages: [
             {
               partition: original.partition,
-              key: original.key,
+              // The original key and headers byte for byte, plus the redrive's own headers.
+              key: req.copy.keyBase64 === null ? null : Buffer.from(req.copy.keyBase64, 'base64'),
               value,
-              headers: { [H.redrive]: req.redriveKey, [H.offset]: original.offset },
+              headers: encodeHeaders(req.copy.originalHeaders, {
+                [H.redrive]: req.redriveKey,
+                [H.offset]: original.offset,
+              }),
             },
           ],
         });

@@ -12,14 +12,29 @@ export interface OffsetRange {
   to: string;
 }
 
+/**
+ * One Kafka record header exactly as stored: the name and the value's bytes (base64; null for a
+ * header with no value). A record may repeat a name; the list keeps every value in order.
+ */
+export interface HeaderEntry {
+  name: string;
+  valueBase64: string | null;
+}
+
 export interface RawMessage {
   topic: string;
   partition: number;
   offset: string;
+  /** The key as UTF-8 text, for display and matching; `keyBase64` holds its exact bytes. */
   key: string | null;
+  /** The key's bytes, base64-encoded: a binary key survives quarantine and redrive unchanged. */
+  keyBase64: string | null;
   /** The value, base64-encoded so binary payloads survive JSON (activity results, headers). */
   valueBase64: string | null;
+  /** First value of each header as UTF-8 text, for reading Rebound's own headers. */
   headers: Record<string, string>;
+  /** Every header value, repeats included, as bytes: what is written back on quarantine/redrive. */
+  headerList: HeaderEntry[];
   timestamp: string;
 }
 
@@ -31,6 +46,39 @@ export function decodeHeaders(headers: IHeaders | undefined): Record<string, str
     out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
   }
   return out;
+}
+
+/** Every header value of a record, repeated names included, as bytes (see HeaderEntry). */
+export function headerEntries(headers: IHeaders | undefined): HeaderEntry[] {
+  const out: HeaderEntry[] = [];
+  for (const [name, v] of Object.entries(headers ?? {})) {
+    const values = Array.isArray(v) ? v : [v];
+    for (const one of values) {
+      out.push({
+        name,
+        valueBase64: one === undefined || one === null ? null : Buffer.from(one).toString('base64'),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Kafka headers for producing: `entries` (bytes, repeats kept in order as arrays) and then
+ * `overrides` (text), which replace entries of the same name.
+ */
+export function encodeHeaders(entries: HeaderEntry[], overrides: Record<string, string> = {}): IHeaders {
+  const out: Record<string, Buffer[]> = {};
+  for (const e of entries) {
+    if (e.name in overrides) continue;
+    (out[e.name] ??= []).push(
+      e.valueBase64 === null ? Buffer.alloc(0) : Buffer.from(e.valueBase64, 'base64'),
+    );
+  }
+  const headers: IHeaders = {};
+  for (const [name, values] of Object.entries(out)) headers[name] = values.length === 1 ? values[0] : values;
+  for (const [name, value] of Object.entries(overrides)) headers[name] = value;
+  return headers;
 }
 
 export async function readRanges(
@@ -77,8 +125,10 @@ export async function readRanges(
             partition,
             offset: message.offset,
             key: message.key?.toString('utf8') ?? null,
+            keyBase64: message.key ? message.key.toString('base64') : null,
             valueBase64: message.value ? message.value.toString('base64') : null,
             headers: decodeHeaders(message.headers),
+            headerList: headerEntries(message.headers),
             timestamp: message.timestamp,
           });
           opts.onProgress?.(found.length);
@@ -124,11 +174,16 @@ async function topicWatermarks(kafka: Kafka, topic: string) {
 }
 
 /** Every message currently in the topic: from each partition's low to its high watermark. */
-export async function readWholeTopic(kafka: Kafka, topic: string): Promise<RawMessage[]> {
+export async function readWholeTopic(
+  kafka: Kafka,
+  topic: string,
+  onProgress?: (read: number) => void,
+): Promise<RawMessage[]> {
   const offsets = await topicWatermarks(kafka, topic);
   return readRanges(
     kafka,
     topic,
     offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
+    { onProgress },
   );
 }

@@ -150,7 +150,10 @@ export function createOrgDeletionPostgresActivities(deps: {
         }),
       ),
 
-    /** Compensation: the org as it was, OrgDeletionCancelled in the outbox, the saga's snapshots gone. */
+    /**
+     * Compensation: the org as it was, OrgDeletionCancelled in the outbox. It removes only its own
+     * snapshot: another compensation that failed still needs its snapshot to be finished by hand.
+     */
     restoreOrg: ({ orgId, step, forStep }: OrgCompensation) =>
       faults.around(step, () =>
         inTransaction(pool, async (c) => {
@@ -163,7 +166,6 @@ export function createOrgDeletionPostgresActivities(deps: {
             [orgId, before.status, before.updated_at],
           );
           await enqueueOutboxEvent(c, orgEvent(saga, orgId, 'OrgDeletionCancelled'));
-          await c.query('DELETE FROM org_deletion_snapshots WHERE workflow_id = $1', [saga]);
           return { restored: true };
         }),
       ),

@@ -48,15 +48,30 @@ ensure_debian_packages() {
 
 pid_file() { echo "$RUN_DIR/$1.pid"; }
 
-# True when the pid file names a live process. A stale pid file is removed.
+# The kernel's start time of a process (clock ticks since boot, /proc/<pid>/stat field 22), read
+# after the ")" that ends the command name, since that name may contain spaces.
+proc_start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+
+# Records a part's pid (the pid file holds the pid alone, for anyone who stops a part by it) and,
+# beside it, the process's start time, so a pid the kernel reused for another process later is
+# not taken for the part.
+record_pid() {
+  echo "$2" >"$(pid_file "$1")"
+  proc_start_time "$2" >"$(pid_file "$1").start"
+}
+
+# True when the pid file names a live process that is the one recorded. A stale pid file (dead
+# process, or a pid reused by another process since) is removed.
 pid_alive() {
   local f
   f="$(pid_file "$1")"
   [ -f "$f" ] || return 1
   local pid
   pid="$(cat "$f")"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
-  rm -f "$f"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ ! -f "$f.start" ] || [ "$(cat "$f.start")" = "$(proc_start_time "$pid")" ]; then return 0; fi
+  fi
+  rm -f "$f" "$f.start"
   return 1
 }
 
@@ -65,7 +80,7 @@ start_detached() {
   local name="$1"
   shift
   setsid nohup "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$(pid_file "$name")"
+  record_pid "$name" $!
 }
 
 # Stop a process we started: SIGTERM, wait, then SIGKILL. Never matches by process name. Processes
@@ -90,7 +105,7 @@ stop_pidfile() {
       signal_group "$pid" KILL
     fi
   fi
-  rm -f "$f"
+  rm -f "$f" "$f.start"
 }
 
 # wait_until <seconds> <description> <command...>: poll until the command succeeds.

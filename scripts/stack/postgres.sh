@@ -7,23 +7,29 @@ pg_install() {
 
 # Postgres refuses to run as root, so as root it runs as the Debian 'postgres' user. That user must
 # be able to reach the data folder; when the checkout sits somewhere it cannot (a 0700 home), the
-# cluster goes to a per-checkout folder under /var/lib/rebound instead.
+# cluster and its log go to a per-checkout folder under /var/lib/rebound instead (the log is
+# linked into .rebound/run/ so it is found where the others are).
 pg_resolve_datadir() {
   PG_DATA="$DATA_DIR/postgres"
+  PG_LOG="$RUN_DIR/postgres.log"
+  PG_RELOCATED=""
   if is_root; then
     mkdir -p "$DATA_DIR"
     if ! runuser -u postgres -- test -x "$DATA_DIR"; then
       local key
       key="$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)"
       PG_DATA="/var/lib/rebound/$key/postgres"
-      mkdir -p "$(dirname "$PG_DATA")"
-      chmod 755 /var/lib/rebound "$(dirname "$PG_DATA")"
+      PG_RELOCATED="$(dirname "$PG_DATA")"
+      PG_LOG="$PG_RELOCATED/postgres.log"
+      mkdir -p "$PG_RELOCATED"
+      chmod 755 /var/lib/rebound "$PG_RELOCATED"
     fi
   fi
 }
 
+# From / : the postgres user may not be allowed into the checkout the caller stands in.
 pg_as_owner() {
-  if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+  if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_ready() { "$PG_BIN/pg_isready" -q -h "$REBOUND_PG_HOST" -p "$REBOUND_PG_PORT"; }
@@ -54,15 +60,16 @@ pg_start() {
   pg_init
   if pg_running; then return 0; fi
   require_free_port "$REBOUND_PG_HOST" "$REBOUND_PG_PORT" REBOUND_PG_PORT
-  local logfile="$RUN_DIR/postgres.log"
+  local logfile="$PG_LOG"
   touch "$logfile"
   is_root && chown postgres "$logfile"
+  [ "$logfile" = "$RUN_DIR/postgres.log" ] || ln -sfn "$logfile" "$RUN_DIR/postgres.log"
   # No unix socket: a deep checkout path can exceed the socket path limit, and TCP is all we use.
   pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$logfile" -w -t 60 \
     -o "-c listen_addresses=$REBOUND_PG_HOST -p $REBOUND_PG_PORT -c unix_socket_directories='' -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || die "PostgreSQL did not start, see $logfile"
   # pg_ctl's own pid file is postmaster.pid; keep a pointer so 'status' can name it.
-  head -1 "$PG_DATA/postmaster.pid" >"$(pid_file postgres)"
+  record_pid postgres "$(head -1 "$PG_DATA/postmaster.pid")"
 }
 
 pg_wait() {
@@ -77,5 +84,5 @@ pg_wait() {
 
 pg_stop() {
   if pg_running; then pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null || true; fi
-  rm -f "$(pid_file postgres)"
+  rm -f "$(pid_file postgres)" "$(pid_file postgres).start"
 }

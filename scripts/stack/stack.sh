@@ -96,6 +96,9 @@ cmd_down() {
 cmd_reset() {
   cmd_down
   local dir
+  pg_resolve_datadir
+  # A cluster relocated under /var/lib/rebound (checkout unreachable for the postgres user) too.
+  [ -n "$PG_RELOCATED" ] && [ -d "$PG_RELOCATED" ] && rm -rf "$PG_RELOCATED"
   for dir in "$DATA_DIR" "$STATE_DIR"; do
     # Never delete outside a folder that looks like Rebound's own (REBOUND_DATA_DIR may point anywhere).
     case "$dir" in "" | / | "$HOME" | "$REPO_ROOT") die "refusing to delete $dir" ;; esac

@@ -5,6 +5,7 @@
 import {
   CancellationScope,
   condition,
+  patched,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -303,6 +304,17 @@ export class PlaybookRun {
           await this.record(`compensation:${c.name}:failed`, 'compensation-failed', 'rebound', {
             error: describeError(err),
           });
+          // Stop here: the compensations still to run undo earlier steps, which assumed this one
+          // undone (issue 14, known fault 1). What is left is recorded for a person to finish.
+          if (patched('compensation-halts-at-failure')) {
+            const notRun = this.compensations.splice(0).reverse();
+            for (const rest of notRun)
+              this.status.compensations.push({ name: rest.name, state: 'not-run', at: this.now() });
+            await this.record('compensation:halted', 'compensation-halted', 'rebound', {
+              failed: c.name,
+              notRun: notRun.map((r) => r.name),
+            });
+          }
         }
         this.touch();
       }

@@ -195,6 +195,7 @@ test('the client script quarantines exactly the poison message and the consumer 
     'stop#1',
     'wait-empty#1',
     'read-failing#1',
+    'quarantine-watermark#1',
     `quarantine:${s.topic}:0:${s.poisonOffset}`,
     'move-offsets#1',
     'safe-mode#1',

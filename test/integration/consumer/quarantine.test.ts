@@ -133,3 +133,127 @@ test('redrive republishes once per key, with the corrected value, to the origina
   expect(republished.headers[QUARANTINE_HEADERS.redrive]).toBe(key);
   expect(republished.key).toBe('poison');
 }, 90_000);
+
+test('a binary key, a binary schema-registry header and a repeated header come back byte for byte', async () => {
+  const { topic } = uniqueNames('bytes');
+  topics.push(topic, quarantineTopic(topic));
+  await createTopic(kafka, topic, 1);
+  // Not valid UTF-8: decoding and re-encoding as text would change these bytes.
+  const key = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x41]);
+  const schemaId = Buffer.from([0x00, 0x00, 0x00, 0x01, 0xc3]);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const [meta] = await producer.send({
+    topic,
+    acks: -1,
+    messages: [
+      {
+        partition: 0,
+        key,
+        value: Buffer.from([0x00, 0x00, 0x00, 0x00, 0x01, 0xde, 0xad]),
+        headers: { 'schema-id': schemaId, trace: ['first', 'second'], empty: Buffer.alloc(0) },
+      },
+    ],
+  });
+  await producer.disconnect();
+  const q = createKafkaQuarantineActivities({ kafka });
+  const [message] = await inActivity(q.readMessagesAt, {
+    topic,
+    refs: [{ partition: 0, offset: meta.baseOffset! }],
+  });
+  const { copy } = await inActivity(q.quarantineMessage, { incidentId: 'inc-bytes', message, error: 'bad' });
+
+  // What a person inspecting the quarantine topic with any Kafka client sees.
+  const raw = await readRaw(quarantineTopic(topic), copy.partition, copy.offset);
+  expect(Buffer.compare(raw.key!, key)).toBe(0);
+  expect(Buffer.compare(raw.headers['schema-id'] as Buffer, schemaId)).toBe(0);
+  expect((raw.headers.trace as Buffer[]).map((b) => b.toString())).toEqual(['first', 'second']);
+  expect((raw.headers.empty as Buffer).length).toBe(0);
+  expect(copy.originalHeaders.map((h) => h.name)).toEqual(['schema-id', 'trace', 'trace', 'empty']);
+
+  // Redrive without a replacement: the original record again, plus the redrive's own headers.
+  const r = createKafkaRedriveActivities({ kafka, platformPool: pool });
+  const redriven = await r.redriveMessage({ redriveKey: `test-${randomUUID()}`, copy, by: 'tester' });
+  const back = await readRaw(topic, redriven.partition, redriven.offset);
+  expect(Buffer.compare(back.key!, key)).toBe(0);
+  expect(Buffer.compare(back.value!, Buffer.from([0x00, 0x00, 0x00, 0x00, 0x01, 0xde, 0xad]))).toBe(0);
+  expect(Buffer.compare(back.headers['schema-id'] as Buffer, schemaId)).toBe(0);
+  expect((back.headers.trace as Buffer[]).map((b) => b.toString())).toEqual(['first', 'second']);
+  expect(back.headers[QUARANTINE_HEADERS.redrive]).toBeDefined();
+}, 90_000);
+
+/** One record read with a plain kafkajs consumer, headers and key as the broker returns them. */
+async function readRaw(
+  topic: string,
+  partition: number,
+  offset: string,
+): Promise<{ key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }> {
+  const consumer = kafka.consumer({ groupId: `test-raw-${randomUUID()}`, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const found = new Promise<{ key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }>(
+      (resolve) => {
+        void consumer.run({
+          autoCommit: false,
+          eachMessage: ({ partition: p, message }) => {
+            if (p === partition && message.offset === offset) {
+              resolve({ key: message.key, value: message.value, headers: { ...message.headers } });
+            }
+            return Promise.resolve();
+          },
+        });
+      },
+    );
+    return await found;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+test('the exactly-once look-up reads only what was quarantined since the watermark, heartbeating', async () => {
+  const { topic, orgId } = uniqueNames('qscan');
+  topics.push(topic, quarantineTopic(topic));
+  await createTopic(kafka, topic, 1);
+  const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 1, 0);
+  const q = createKafkaQuarantineActivities({ kafka });
+  // A quarantine topic that already holds many copies from earlier incidents.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const filler = Array.from({ length: 2_000 }, (_, i) => ({
+    value: `old-${i}`,
+    headers: {
+      [QUARANTINE_HEADERS.topic]: topic,
+      [QUARANTINE_HEADERS.partition]: '0',
+      [QUARANTINE_HEADERS.offset]: String(10_000 + i),
+      [QUARANTINE_HEADERS.incident]: 'inc-old',
+    },
+  }));
+  await producer.send({ topic: quarantineTopic(topic), acks: -1, messages: filler });
+  await producer.disconnect();
+
+  const beats: { read?: number }[] = [];
+  const watched = new MockActivityEnvironment();
+  watched.on('heartbeat', (d: unknown) => beats.push(d as { read?: number }));
+  const run = <A, R>(fn: (arg: A) => Promise<R>, arg: A) =>
+    watched.run<[A], R, (arg: A) => Promise<R>>(fn, arg);
+
+  const [message] = await run(q.readMessagesAt, { topic, refs: [{ partition: 0, offset: poisonOffset! }] });
+  const scanFrom = await run(q.quarantineWatermark, { topic });
+  // The filler created the topic with the broker's default partition count: 2,000 copies in all.
+  expect(scanFrom.reduce((n, p) => n + Number(p.offset), 0)).toBe(2_000);
+  const request = { incidentId: `inc-${randomUUID()}`, message, error: 'bad', scanFrom };
+  beats.length = 0;
+  const first = await run(q.quarantineMessage, request);
+  const second = await run(q.quarantineMessage, request);
+  expect([first.produced, second.produced]).toEqual([true, false]);
+  expect(second.copy).toMatchObject({ partition: first.copy.partition, offset: first.copy.offset });
+  // The retry read the one copy produced since the watermark, not the 2,000 before it.
+  expect(Math.max(...beats.map((b) => b.read ?? 0))).toBeLessThanOrEqual(1);
+
+  // The full listing (used by quarantine-redrive) reads everything and heartbeats its progress.
+  beats.length = 0;
+  const all = await run(q.listQuarantine, { topic });
+  expect(all).toHaveLength(2_001);
+  expect(beats.length).toBeGreaterThanOrEqual(1);
+}, 120_000);

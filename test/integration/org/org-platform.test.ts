@@ -178,3 +178,23 @@ test('orphan removal refuses an existing org and removes every row of a deleted 
   expect((await findOrphans(org.orgId)).total).toBe(0);
   await redis.del(`platform:org:${org.orgId}:memberships`, `platform:org:${org.orgId}:entitlements`);
 });
+
+test('a compensation removes only its own snapshot: a membership restore that failed can still be finished', async () => {
+  const org = await newOrg({ members: 3, workflows: 0, notifications: 0 });
+  const env = sagaEnv();
+  const pg = createOrgDeletionPostgresActivities({ platformPool: pool, redis, faults: inert });
+  const orgId = org.orgId;
+  await env.run(pg.softDeleteOrg, { orgId, step: 'soft-delete' });
+  await env.run(pg.revokeMemberships, { orgId, step: 'revoke' });
+  // restore-memberships failed (say, a column added during the grace period); restore-org ran.
+  await env.run(pg.restoreOrg, { orgId, step: 'c:org', forStep: 'soft-delete' });
+  const left = await pool.query<{ step: string }>(
+    'SELECT step FROM org_deletion_snapshots WHERE org_id = $1 ORDER BY step',
+    [orgId],
+  );
+  expect(left.rows.map((r) => r.step)).toEqual(['revoke']);
+  // A person (or a retried compensation) can still bring the members back from it.
+  await env.run(pg.restoreMemberships, { orgId, step: 'c:memberships', forStep: 'revoke' });
+  const members = await pool.query('SELECT 1 FROM memberships WHERE org_id = $1', [orgId]);
+  expect(members.rowCount).toBe(3);
+});

@@ -125,11 +125,14 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
             partition: r.partition,
             offset: r.offset,
             key: 'poison',
+            keyBase64: Buffer.from('poison').toString('base64'),
             valueBase64: Buffer.from('{bad').toString('base64'),
             headers: {},
+            headerList: [],
             timestamp: '0',
           })),
         ),
+      quarantineWatermark: () => Promise.resolve([{ partition: 0, offset: String(quarantined.length) }]),
       quarantineMessage: ({ message, incidentId }: { message: { offset: string }; incidentId: string }) => {
         quarantined.push(message.offset);
         return Promise.resolve({
@@ -140,7 +143,9 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
             original: { topic: o.topic, partition: 0, offset: message.offset, key: 'poison' },
             error: 'x',
             incidentId,
+            keyBase64: Buffer.from('poison').toString('base64'),
             valueBase64: null,
+            originalHeaders: [],
             timestamp: '0',
           },
         });

@@ -110,6 +110,26 @@ test('saga: compensations run in reverse order after a failure and are recorded'
   );
 }, 60_000);
 
+test('saga: a failed compensation stops the rollback; the earlier steps stay as they are, recorded', async () => {
+  const h = await harness(env, { c: 'fatal', 'undo-b': 'fatal' });
+  const status: PlaybookStatus = await h.run(() =>
+    env.client.workflow.execute('kitSagaWorkflow', {
+      taskQueue: workflowTaskQueue(h.prefix),
+      workflowId: `${h.prefix}-saga-halt`,
+      args: [context(), ['a', 'b', 'c']],
+    }),
+  );
+  // undo-a never runs on top of a b that could not be undone.
+  expect(h.calls).toEqual(['a', 'b', 'c', 'undo-b']);
+  expect(status.compensations.map((c) => [c.name, c.state])).toEqual([
+    ['b', 'failed'],
+    ['a', 'not-run'],
+  ]);
+  expect(status.result?.outcome).toBe('escalated');
+  expect(h.audits).toEqual(expect.arrayContaining(['compensation:b:failed', 'compensation:halted']));
+  expect(h.audits).not.toContain('compensation:a');
+}, 60_000);
+
 describe('approvals', () => {
   async function startApproval(ctxOverrides = {}, choices: string[] = []) {
     const h = await harness(env);
