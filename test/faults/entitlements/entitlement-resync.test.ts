@@ -1,3 +1,4 @@
+// In the faults project: it stops Kafka (or a database) mid-run, so it runs alone, after the others.
 // entitlement-resync on the real stack, 10,000 orgs: (1) 2% of the caches drifted, missing, extra
 // or holding a removed member: afterwards every cache equals its rows, extras and orphans are
 // gone, and exactly the changed orgs got one EntitlementsResynced event; (2) the billing database

@@ -1,3 +1,4 @@
+// In the faults project: it stops Kafka (or a database) mid-run, so it runs alone, after the others.
 // outbox-replay on the real stack: Kafka is stopped while 10,000 outbox rows accumulate (200
 // aggregates × 50 events, interleaved); the playbook is triggered while Kafka is still down (its
 // rounds fail and retry with back-off), Kafka comes back, and the worker is SIGKILLed mid-replay
