@@ -123,17 +123,21 @@ export async function applySchedules(
       result.unchanged.push(s.id);
       continue;
     }
+    // One update carries the pause state too: a separate pause call after it could be overtaken
+    // by the update's own copy of the earlier state (seen under load: the schedule stayed unpaused).
+    const note =
+      existing.state.paused === s.paused
+        ? existing.state.note
+        : s.paused
+          ? (s.reason ?? 'paused in the schedules file')
+          : 'unpaused in the schedules file';
     await handle.update((prev) => ({
       ...prev,
       spec: specOf(s),
       action,
       policies: { ...prev.policies, overlap: OVERLAP[s.overlap] },
+      state: { ...prev.state, paused: s.paused, note },
     }));
-    if (existing.state.paused !== s.paused) {
-      await (s.paused
-        ? handle.pause('paused in the schedules file')
-        : handle.unpause('unpaused in the schedules file'));
-    }
     result.updated.push(s.id);
   }
   const declared = new Set(entries.map((s) => scheduleIdFor(prefix, s.id)));
