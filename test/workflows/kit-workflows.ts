@@ -1,6 +1,13 @@
 // Small workflows that exercise the playbook kit (workflows/lib) in isolation, for
 // test/unit/kit. Bundled only by those tests.
-import { ApplicationFailure } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineSignal,
+  isCancellation,
+  setHandler,
+} from '@temporalio/workflow';
 import { ErrorTypes } from '../../shared/errors';
 import { type ApprovalPolicy, type PlaybookContext } from '../../shared/playbook';
 import { type PlaybookStatus } from '../../shared/workflow-interface';
@@ -76,6 +83,37 @@ export async function kitApprovalWorkflow(
     onTimeout: 'keep everything as it is',
   });
   return { outcome, status: run.status };
+}
+
+/** Lets kitCancelDuringApprovalWorkflow's compensation finish. */
+export const releaseCompensationSignal = defineSignal('releaseCompensation');
+
+/**
+ * Asks for approval; when cancelled while waiting, compensates until released (so a test can look
+ * at the run and send decisions while the compensations run), then closes.
+ */
+export async function kitCancelDuringApprovalWorkflow(ctx: PlaybookContext): Promise<PlaybookStatus> {
+  const run = new PlaybookRun('kit', ctx);
+  let released = false;
+  setHandler(releaseCompensationSignal, () => {
+    released = true;
+  });
+  run.addCompensation('slow-undo', () => CancellationScope.nonCancellable(() => condition(() => released)));
+  try {
+    await run.requestApproval({
+      step: 'dangerous',
+      question: 'Proceed with the dangerous step?',
+      policy: ctx.approvalPolicy,
+      onTimeout: 'keep everything as it is',
+    });
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    await CancellationScope.nonCancellable(async () => {
+      await run.compensate('cancelled');
+      await run.close({ outcome: 'cancelled', summary: 'cancelled' });
+    });
+  }
+  return run.status;
 }
 
 export async function kitDestructiveWorkflow(ctx: PlaybookContext): Promise<PlaybookStatus> {

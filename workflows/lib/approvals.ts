@@ -8,7 +8,14 @@
 //   Signals: the signature is verified by an activity on the workers (which hold the same public
 //   keyring), so the verdict is recorded in the history and a replay never verifies again (keys
 //   may have rotated since); refusals are audited.
-import { condition, proxySinks, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  isCancellation,
+  patched,
+  proxySinks,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type {
   DecisionVerdict,
   DecisionVerificationActivities,
@@ -64,6 +71,8 @@ export interface ApprovalHooks {
   onSettled: (record: DecisionRecord) => Promise<void>;
   onRefused: (decision: SignedDecision, refusal: Refusal) => Promise<void>;
   onTimeout: (pending: PendingApproval) => Promise<void>;
+  /** The gate was withdrawn because cancellation was requested (no decision will count). */
+  onWithdrawn?: () => Promise<void>;
 }
 
 const { decisionAudit } = proxySinks<DecisionAuditSinks>();
@@ -100,7 +109,7 @@ export class ApprovalGate {
     setHandler(rejectUpdate, (d) => this.apply(d), {
       validator: (d: SignedDecision) => this.validateUpdate(d, 'reject'),
     });
-    setHandler(decisionSignal, async (d) => {
+    const onDecisionSignal = async (d: SignedDecision): Promise<void> => {
       let verdict: DecisionVerdict;
       try {
         verdict = await verifier.verifyDecision(d);
@@ -113,7 +122,8 @@ export class ApprovalGate {
       const refusal = this.check(d, kind, verdict, { workflowId: d?.workflowId, runId: d?.runId });
       if (refusal) return this.hooks.onRefused(d, refusal);
       await this.apply(d);
-    });
+    };
+    setHandler(decisionSignal, onDecisionSignal);
   }
 
   async request(req: ApprovalRequest): Promise<ApprovalOutcome> {
@@ -142,7 +152,19 @@ export class ApprovalGate {
     };
     this.settled = undefined;
     await this.hooks.onRequested(this.pending);
-    const decided = await condition(() => this.settled !== undefined, timeoutMs);
+    let decided: boolean;
+    try {
+      decided = await condition(() => this.settled !== undefined, timeoutMs);
+    } catch (err) {
+      // Cancellation requested while waiting: the gate is withdrawn at once, so while the
+      // compensations run nothing shows as pending and every later decision is refused
+      // (ApprovalNotPending, a 409). Patched: recorded histories applied such late signals.
+      if (isCancellation(err) && patched('approval-withdrawn-on-cancel')) {
+        this.pending = undefined;
+        await this.hooks.onWithdrawn?.();
+      }
+      throw err;
+    }
     const pending = this.pending;
     if (!decided) {
       this.settled = { outcome: 'timed-out', votes: pending.votes };

@@ -135,6 +135,11 @@ export class PlaybookRun {
           { type: refusal.type, reason: refusal.reason, message: refusal.message, via: 'signal' },
         );
       },
+      onWithdrawn: () => {
+        this.status.pendingApproval = undefined;
+        this.touch();
+        return Promise.resolve();
+      },
       onTimeout: async (p) => {
         await this.audit.notify({
           workflowId: this.ledgerId,

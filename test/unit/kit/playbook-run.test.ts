@@ -16,7 +16,7 @@ import {
 import { decisionRefusal } from '../../../client/decision-refusal';
 import { FORGER_KEY, gateOf, signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
-import { context } from '../../workflows/kit-workflows';
+import { context, releaseCompensationSignal } from '../../workflows/kit-workflows';
 import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
 import { harness, type Harness } from './kit-harness';
 
@@ -302,6 +302,38 @@ describe('approvals', () => {
       });
       const { outcome } = (await handle.result()) as { outcome: ApprovalOutcome };
       expect(outcome).toMatchObject({ outcome: 'approved', choice: 'retry' });
+    });
+  }, 60_000);
+
+  test('once cancellation is requested, nothing shows as pending and a decision is a typed 409 refusal', async () => {
+    const h = await harness(env);
+    await h.run(async () => {
+      const handle = await env.client.workflow.start('kitCancelDuringApprovalWorkflow', {
+        taskQueue: workflowTaskQueue(h.prefix),
+        workflowId: `${h.prefix}-cancel-approval`,
+        args: [context()],
+      });
+      await waitFor(
+        () => handle.query(statusQuery),
+        (x: PlaybookStatus) => !!x.pendingApproval,
+      );
+      const base = { ...(await gateOf(handle)), decision: 'approve' as const };
+      await handle.cancel();
+      const compensating = await waitFor(
+        () => handle.query(statusQuery),
+        (x: PlaybookStatus) => x.phase === 'compensating',
+      );
+      expect(compensating.pendingApproval).toBeUndefined();
+      await expectRefused(
+        handle.executeUpdate(approveUpdate, { args: [signDecision({ ...base, principal: 'alice' })] }),
+        'ApprovalNotPending',
+      );
+      expect((await handle.query(statusQuery)).pendingApproval).toBeUndefined();
+      await handle.signal(releaseCompensationSignal);
+      const status = (await handle.result()) as PlaybookStatus;
+      expect(status.result?.outcome).toBe('cancelled');
+      expect(status.decisions).toEqual([]);
+      expect(h.audits).toContain('compensation:slow-undo');
     });
   }, 60_000);
 
