@@ -190,4 +190,4 @@ test('an operator cancelling the recovery during monitoring never leaves the gro
   // The quarantined message stays skipped: cancelling does not bring the crash loop back.
   expect(s.control.skip).toEqual(['t:0:10']);
   expect(s.modes.at(-1)).toBe('normal');
-}, 120_000);
+}, 300_000);
