@@ -210,7 +210,10 @@ async function preflight(): Promise<void> {
 
 function healthProbe(): void {
   banner('1. A health probe, triggered by hand');
-  rebound(['trigger', 'health-probe', '--resource', 'stack:local', '--reason', 'demo', '--wait']);
+  // A resource of this run's own: the same resource probed again and again within the routing
+  // file's recurrence window is a fault that "did not hold" and goes to a human instead.
+  const resource = `stack:demo-probe-${randomUUID().slice(0, 8)}`;
+  rebound(['trigger', 'health-probe', '--resource', resource, '--reason', 'demo', '--wait']);
 }
 
 async function poisonMessage(): Promise<void> {
