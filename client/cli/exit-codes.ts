@@ -17,7 +17,7 @@ export const ExitCode = {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  success (with --wait: the recovery ended recovered or resolved-before-action)
-  1  failure outcome (with --wait: failed, escalated, compensated or cancelled)
+  1  failure outcome (with --wait: failed, escalated, compensated, cancelled, or needs a human)
   2  usage error or invalid request (HTTP 400)
   3  not found or conflict (HTTP 404 / 409, e.g. nothing pending to approve)
   4  authentication or authorization (HTTP 401 / 403, no token)

@@ -34,13 +34,18 @@ function parseParams(json: string | undefined): Record<string, unknown> {
   throw new CliError(ExitCode.Usage, `--params must be a JSON object, got ${json}`);
 }
 
-/** Polls the incident until it closes; returns its final view. */
+/**
+ * Polls the incident (every 1 s) until it closes or hands over to a person (phase `needs-human`:
+ * automation has stopped and only a human or the alert's resolution moves it on, so waiting longer
+ * would only run into the timeout); returns the last view.
+ * @throws CliError (exit 1) when it is still running after `timeoutSeconds`.
+ */
 async function waitForClose(ctx: CliContext, id: string, timeoutSeconds: number): Promise<IncidentView> {
   const api = ctx.api();
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const view = await api.request<IncidentView>('GET', incidentPath(id));
-    if (!view.running) return view;
+    if (!view.running || view.incident.phase === 'needs-human') return view;
     if (Date.now() > deadline)
       throw new CliError(
         ExitCode.Failure,
@@ -71,7 +76,7 @@ export function registerIncidentCommands(program: Command): void {
       {},
     )
     .option('--dry-run', 'report the plan and its effects; change nothing')
-    .option('--wait', 'wait until the incident closes; exit 1 unless it recovered')
+    .option('--wait', 'wait until the incident closes or needs a human; exit 1 unless it recovered')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '600')
     .action(
       async (
@@ -137,7 +142,7 @@ export function registerIncidentCommands(program: Command): void {
       "an incident's live state: phase, steps with attempts and errors, pending approval, compensations, result",
     )
     .argument('<incident-id>', 'the incident id, e.g. consumer-safe-mode-restart:group:notification-consumer')
-    .option('--wait', 'wait until the incident closes; exit 1 unless it recovered')
+    .option('--wait', 'wait until the incident closes or needs a human; exit 1 unless it recovered')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '600')
     .action(async (id: string, opts: { wait?: boolean; timeout: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd);

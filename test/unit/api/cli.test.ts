@@ -64,7 +64,14 @@ beforeAll(async () => {
     get: (id) =>
       id === 'missing'
         ? Promise.reject(new FakeServiceError('not-found', `no incident ${id}`))
-        : Promise.resolve(viewOf(id, id === 'pending')),
+        : Promise.resolve(
+            id === 'handed-over'
+              ? {
+                  ...viewOf(id, false),
+                  incident: { ...viewOf(id, false).incident, phase: 'needs-human' as const },
+                }
+              : viewOf(id, id === 'pending'),
+          ),
     decide: (id, d) =>
       (decided.push(d), id === 'pending')
         ? Promise.resolve({ approvalId: 'a1', accepted: true as const, votes: 1, quorum: 2, settled: false })
@@ -131,6 +138,18 @@ test('approve as alice from the dev tokens file; nothing pending exits 3', async
   expect(decided.at(-1)).toMatchObject({ approvalId: GATE.id, digest: GATE.digest, decision: 'approve' });
   expect(await cli('approve', 'other')).toBe(ExitCode.NotFoundOrConflict);
   expect(err).toContain('409 nothing is pending');
+});
+
+test('--wait returns at once, exit 1, when the incident hands over to a person', async () => {
+  // A needs-human incident stays open until a person or the alert's resolution closes it: waiting
+  // for it to close would always end in the timeout.
+  const startedAt = Date.now();
+  expect(await cli('status', 'handed-over', '--wait', '--timeout', '30')).toBe(ExitCode.Failure);
+  expect(Date.now() - startedAt).toBeLessThan(10_000);
+  expect(out).toContain('needs-human');
+  // A running incident that has not handed over is still waited for, up to the timeout.
+  expect(await cli('status', 'pending', '--wait', '--timeout', '1')).toBe(ExitCode.Failure);
+  expect(err).toContain('still running after 1s');
 });
 
 test('exit codes: 2 usage and 400, 4 wrong role / bad token / unknown principal, 5 unreachable', async () => {
