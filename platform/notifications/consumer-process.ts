@@ -1,15 +1,22 @@
 // The reference notification consumer as a real child process (tsx platform/notifications/main.ts)
-// on a test's own topic and group.
+// on a topic and consumer group of the caller's own: the end-to-end tests and the demo use it so
+// that their faults never touch the stack's own consumer group (and its incidents' recurrence).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../../shared/paths';
+import { REPO_ROOT } from '../../shared/paths';
 
+/** A running consumer process: its output so far, and `stop` (SIGTERM, resolves on exit). */
 export interface ConsumerProcess {
   child: ChildProcess;
   output: () => string;
   stop: () => Promise<void>;
 }
 
+/**
+ * Starts the reference consumer on `topic` for consumer group `group` and resolves once it logged
+ * that it started (it creates the topic when missing).
+ * @throws Error with the process output if it exits or has not started within 60 s.
+ */
 export async function startNotificationConsumer(topic: string, group: string): Promise<ConsumerProcess> {
   const child = spawn(
     join(REPO_ROOT, 'node_modules/.bin/tsx'),
