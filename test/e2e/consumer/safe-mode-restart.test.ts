@@ -31,7 +31,10 @@ import {
   uniqueNames,
   waitFor,
 } from '../../integration/consumer/fixtures';
-import { startNotificationConsumer, type ConsumerProcess } from '../../../platform/notifications/consumer-process';
+import {
+  startNotificationConsumer,
+  type ConsumerProcess,
+} from '../../../platform/notifications/consumer-process';
 
 const config = loadConfig();
 let client: Client;
