@@ -8,13 +8,25 @@ import { bundleWorkflows } from '../../workers/workflow-bundle';
 import { TEST_KEYRING } from './decisions';
 import { testServerPath } from './stack-tools';
 
+/**
+ * Starts the time-skipping server. The SDK gives the server (a JVM) 5 s to answer, a fixed limit;
+ * on a loaded 2-core machine its start alone can take longer, so a start that timed out is tried
+ * again (3 attempts) before the test fails.
+ * @throws Error when the server is missing or did not start in 3 attempts.
+ */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = testServerPath();
   if (!existsSync(path))
     throw new Error(`time-skipping server missing at ${path}: run 'npm run stack -- install'`);
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path } },
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      });
+    } catch (err) {
+      if (attempt >= 3 || !/did not start within/.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
