@@ -57,7 +57,7 @@ export interface DecisionRecord {
 
 export interface CompensationStatus {
   name: string;
-  state: 'succeeded' | 'failed';
+  state: 'succeeded' | 'failed' | 'not-run';
   at: string;
   error?: string;
 }
