@@ -199,7 +199,26 @@ test('a recovery that needs approval appears live, is refused to the initiator a
   expect(text).toContain('closed: recovered');
 });
 
-test('the kill switch is paused with a reason and resumed from the console; a token without incidents:write gets no buttons and a 403', async () => {
+test('the kill switch is paused with a reason and resumed from the console, and the pause shows on a running incident’s timeline; a token without incidents:write gets no buttons and a 403', async () => {
+  // A recovery waiting at its gate while the switch is pulled.
+  const org = await createOrg({ pool, redis }, { members: 2, workflows: 1, notifications: 1 });
+  const started = await h.call('dana', 'POST', '/v1/incidents', {
+    playbook: 'org-deletion',
+    resource: `org:${org.orgId}`,
+    params: { orgId: org.orgId, mode: 'delete' },
+    reason: 'console e2e: paused while waiting',
+  });
+  const id: string = started.body.incidentId;
+  await pollUntil('the gate', async () =>
+    (await h.call('bob', 'GET', `/v1/incidents/${encodeURIComponent(id)}`)).body.playbook?.pendingApproval
+      ? true
+      : undefined,
+  );
+  const bob = await open('bob');
+  await bob.goto(`${h.url}/#/incident/${encodeURIComponent(id)}`);
+  await bob.locator('.tl-row[data-kind="approval"][data-state="pending"]').waitFor();
+  expect(await bob.locator('.tl-row[data-kind="pause"]').count()).toBe(0);
+
   const operator = await open('operator');
   await operator.getByRole('link', { name: 'Control' }).click();
   await operator.locator('#kill-switch', { hasText: 'Running' }).waitFor();
@@ -233,6 +252,12 @@ test('the kill switch is paused with a reason and resumed from the console; a to
     error: 'forbidden',
   });
   expect((await h.call('operator', 'GET', '/v1/control')).body.paused).toBe(true);
+  // The running recovery got the pause: a kill-switch bar, open, with the reason.
+  const pauseBar = bob.locator('.tl-row[data-kind="pause"][data-state="paused"]').first();
+  await pauseBar.waitFor({ timeout: 30_000 });
+  await expect(pauseBar.locator('.tl-bar').getAttribute('aria-label')).resolves.toContain(
+    'paused: database failover in progress',
+  );
 
   await operator.getByRole('button', { name: 'Resume recoveries' }).click();
   await operator.locator('#kill-switch', { hasText: 'Running' }).waitFor();
@@ -240,6 +265,11 @@ test('the kill switch is paused with a reason and resumed from the console; a to
     (await h.call('operator', 'GET', '/v1/control')).body.paused === false ? true : undefined,
   );
   await alice.locator('#kill-switch', { hasText: 'Running' }).waitFor();
+  await bob.locator('.tl-row[data-kind="pause"][data-state="resumed"]').first().waitFor({ timeout: 30_000 });
+  expect(await bob.locator('.tl-row[data-kind="pause"][data-state="paused"]').count()).toBe(0);
+  expect((await h.call('operator', 'POST', `/v1/incidents/${encodeURIComponent(id)}/cancel`)).status).toBe(
+    202,
+  );
 });
 
 test('the token lives in this tab only: a wrong one is refused, sign-out forgets it', async () => {
