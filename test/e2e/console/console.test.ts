@@ -66,12 +66,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.call('admin', 'POST', '/v1/control/resume', {}).catch(() => undefined);
   await browser?.close();
+  // A poll that was in flight when its page closed keeps running in the API (the handler outlives
+  // the socket); let it finish before the API closes its Temporal connection under it.
+  await new Promise((r) => setTimeout(r, 3000));
   await h?.close();
   await Promise.allSettled([pool?.end(), redis?.quit()]);
 }, 120_000);
 
-afterEach(() => {
-  for (const p of pages) expect(pageErrors(p)).toEqual([]);
+// Each test's windows close after it: no page keeps polling the API through the next test.
+afterEach(async () => {
+  const open = pages.splice(0);
+  for (const p of open) expect(pageErrors(p)).toEqual([]);
+  await Promise.all(open.map((p) => p.context().close()));
 });
 
 async function open(principal: string): Promise<Page> {
