@@ -125,7 +125,7 @@ test('a recovery that needs approval appears live, is refused to the initiator a
     .waitFor({ timeout: 60_000 });
   expect(await row.getByRole('link', { name: 'needs approval' }).count()).toBe(1);
   expect(await alice.evaluate(() => window.marker)).toBe(42);
-  await screenshot(alice, 'console-incidents.png');
+  await screenshot(alice, 'console-incidents.png', { x: 0, y: 0, width: 1280, height: 380 });
 
   const gate = (await h.call('alice', 'GET', `/v1/incidents/${encodeURIComponent(id)}`)).body.playbook
     .pendingApproval as { id: string; digest: string };
