@@ -22,4 +22,4 @@ api_ready() {
 
 api_stop() { stop_pidfile api 15; }
 
-api_where() { echo "$(api_url) (OpenAPI $(api_url)/openapi.json, dev tokens $STATE_DIR/dev-tokens.json)"; }
+api_where() { echo "$(api_url) (console $(api_url)/, OpenAPI $(api_url)/openapi.json, dev tokens $STATE_DIR/dev-tokens.json)"; }
