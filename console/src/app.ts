@@ -23,7 +23,8 @@ export class App {
   private session?: Session;
   private view?: View;
   private timer?: number;
-  private busy = false;
+  /** The view whose refresh is in flight: a new view's first read never waits for an old view's. */
+  private refreshing?: View;
   private readonly main: HTMLElement;
   private readonly nav: HTMLElement;
   private readonly who: HTMLElement;
@@ -132,9 +133,9 @@ export class App {
 
   /** One refresh of the shown view; a slow API never gets a second read stacked on the first. */
   private async tick(): Promise<void> {
-    if (this.busy || !this.view) return;
-    this.busy = true;
     const view = this.view;
+    if (!view || this.refreshing === view) return;
+    this.refreshing = view;
     try {
       await view.refresh();
       this.error.textContent = '';
@@ -142,7 +143,7 @@ export class App {
     } catch (err) {
       if (view === this.view) this.error.textContent = `Could not refresh: ${(err as Error).message}`;
     } finally {
-      this.busy = false;
+      if (this.refreshing === view) this.refreshing = undefined;
     }
   }
 }

@@ -201,6 +201,8 @@ export class InboxView {
               ? `Refused (${err.status} ${err.error}): ${err.message}${err.status === 409 ? ' The inbox shows the gate as it is now.' : ''}`
               : `Could not send: ${(err as Error).message}`;
           status.classList.add('error');
+          // A 409 refresh removes a settled gate's card: the answer stays readable above the list.
+          this.flash.textContent = `${g.gate.id} on ${g.incidentId}: ${status.textContent}`;
           if (err instanceof ApiError && err.status === 409) void this.refresh().catch(() => undefined);
         },
       );

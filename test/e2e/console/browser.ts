@@ -33,14 +33,17 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }
 
-/** A fresh browser window at 1280 px (a laptop), signed in to the console with `token`. */
-export async function signedInPage(browser: Browser, url: string, token: string): Promise<Page> {
+/**
+ * A fresh browser window at 1280 px (a laptop), signed in to the console with `token`.
+ * @param search e.g. `?poll=600000`: a page that reads the API once and then keeps what it showed
+ */
+export async function signedInPage(browser: Browser, url: string, token: string, search = ''): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   (page as Page & { problems?: string[] }).problems = problems;
-  await page.goto(`${url}/`);
+  await page.goto(`${url}/${search}`);
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#principal').waitFor();

@@ -80,8 +80,8 @@ afterEach(async () => {
   await Promise.all(open.map((p) => p.context().close()));
 });
 
-async function open(principal: string): Promise<Page> {
-  const page = await signedInPage(browser, h.url, h.tokens[principal]);
+async function open(principal: string, search = ''): Promise<Page> {
+  const page = await signedInPage(browser, h.url, h.tokens[principal], search);
   pages.push(page);
   return page;
 }
@@ -156,6 +156,12 @@ test('a recovery that needs approval appears live, is refused to the initiator a
     error: 'forbidden',
   });
 
+  // Bob opens the gate too, in a window that stops refreshing: what he sees goes stale.
+  const bob = await open('bob', '?poll=600000');
+  await bob.getByRole('link', { name: 'Approval inbox' }).click();
+  const bobCard = bob.locator(`article.gate-card[data-incident="${id}"]`);
+  await bobCard.waitFor();
+
   // The approver decides from the inbox, with the keyboard: comment, Tab to Approve, Enter.
   await alice.getByRole('link', { name: 'Approval inbox' }).click();
   const card = alice.locator(`article.gate-card[data-incident="${id}"]`);
@@ -176,6 +182,15 @@ test('a recovery that needs approval appears live, is refused to the initiator a
     outcome: 'approved',
     votes: [{ principal: 'alice', decision: 'approve', comment: 'customer confirmed in ticket 4711' }],
   });
+
+  // Bob's stale approval names a gate that has settled: the API refuses it, the page says so.
+  await bobCard.getByRole('button', { name: 'Approve' }).click();
+  await bob.locator('#inbox-flash', { hasText: 'Refused (409 ApprovalNotPending)' }).waitFor();
+  // …and the inbox re-read: the settled gate is gone from it.
+  await bobCard.waitFor({ state: 'detached' });
+  expect(
+    view.playbook.decisions.find((d: { approvalId: string }) => d.approvalId === gate.id).votes,
+  ).toHaveLength(1);
 
   // The incident page: the timeline finishes without a reload.
   await alice
