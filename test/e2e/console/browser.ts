@@ -8,7 +8,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../../shared/paths';
 
 export const CHROMIUM = process.env.REBOUND_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
+/**
+ * Where the tests save their screenshots: `.rebound/screenshots` (untracked) on every run, so a
+ * test run leaves the checkout clean; with REBOUND_UPDATE_SCREENSHOTS=1 the README's own copies
+ * in docs/screenshots are rewritten.
+ */
+export const SCREENSHOTS = join(
+  REPO_ROOT,
+  process.env.REBOUND_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.rebound/screenshots',
+);
 
 /**
  * Compiles console/src when a module is missing or older than its source, so a test never runs
@@ -55,7 +63,7 @@ export function pageErrors(page: Page): string[] {
   return (page as Page & { problems?: string[] }).problems ?? [];
 }
 
-/** Saves the whole page, or the `clip` of it, to docs/screenshots/<name>. */
+/** Saves the whole page, or the `clip` of it, to SCREENSHOTS/<name>. */
 export async function screenshot(
   page: Page,
   name: string,

@@ -4,7 +4,7 @@
 // approvalAboveMembers is 0) shows up in the list without a reload; the initiator and a principal
 // without the approver role see no approve button and a request forced past the page is refused
 // (403); an approver approves from the inbox and the incident page's timeline shows it finish; the
-// kill switch is paused with a reason and resumed. Screenshots go to docs/screenshots/.
+// kill switch is paused with a reason and resumed. Screenshots go to .rebound/screenshots/ (docs/screenshots/ with REBOUND_UPDATE_SCREENSHOTS=1).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
