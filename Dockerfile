@@ -4,7 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+RUN npx tsc -p tsconfig.build.json && npx tsc -p console/tsconfig.json && npm prune --omit=dev
 
 FROM node:20.19-bookworm-slim
 WORKDIR /app
@@ -14,5 +14,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
 COPY migrations ./migrations
 COPY config ./config
+# The operator console's page and style sheet (its modules are in dist/console).
+COPY console/static ./console/static
 USER node
 CMD ["node", "dist/workers/main.js"]

@@ -15,6 +15,10 @@ phase "lock file agrees with package.json"
 bash scripts/check-lock.sh
 phase "start the local stack (installs tools on first run)"
 bash scripts/stack/stack.sh up
+phase "headless browser for the console tests (Debian chromium)"
+bash scripts/ensure-chromium.sh
+phase "build the operator console"
+node_modules/.bin/tsc -p console/tsconfig.json
 phase "type-check"
 node_modules/.bin/tsc -p tsconfig.json --noEmit
 phase "lint"

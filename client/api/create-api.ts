@@ -10,6 +10,7 @@ import { defaultPolicyFile, loadPolicy } from '../../shared/policy/load-policy';
 import { loadSigningKey, type SigningKey } from '../../shared/secrets';
 import { createPool } from '../../workers/clients';
 import { type TokenStore } from '../auth/token-store';
+import { ConsoleReads } from '../service/console-reads';
 import { ReboundService } from '../service/rebound-service';
 import { connectClient } from '../temporal-client';
 import { ApiMetrics } from './metrics';
@@ -71,6 +72,12 @@ export async function createApi(opts: CreateApiOptions): Promise<RunningApi> {
     logger: opts.logger,
     loggerInstance: opts.loggerInstance,
     bodyLimit: opts.config.api.bodyLimit,
+    consoleReads: new ConsoleReads({
+      client,
+      statePool,
+      budget: routing.budget,
+      scope: opts.taskQueuePrefix ?? opts.config.temporal.taskQueuePrefix,
+    }),
   });
   return {
     app,

@@ -14,12 +14,15 @@ import { MAX_BODY_BYTES } from '../../shared/api/schemas';
 import { type AuthPrincipal } from '../auth/roles';
 import { type TokenStore } from '../auth/token-store';
 import { createAuthenticator } from './authenticate';
+import { alertSourceLinksFromEnv } from './console/alert-links';
+import { type AlertSourceLinks, type ConsoleReadPort } from './console/console-port';
 import { HttpError, sendError, validationError } from './http-errors';
 import { useJsonBodyParser } from './json-body';
 import { ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { type RouteSpec } from './route-spec';
 import { alertRoutes } from './routes/alerts';
+import { consoleRoutes } from './routes/console';
 import { controlRoutes } from './routes/control';
 import { incidentRoutes } from './routes/incidents';
 import { operationRoutes } from './routes/operations';
@@ -35,6 +38,10 @@ export interface ApiServerOptions {
   /** A ready logger (the process's pino logger); wins over `logger`. */
   loggerInstance?: FastifyBaseLogger;
   version?: string;
+  /** The operator console's reads (audit trail, budget); without them those two routes answer 503. */
+  consoleReads?: ConsoleReadPort;
+  /** Defaults to REBOUND_PROMETHEUS_URL / REBOUND_ALERTMANAGER_URL or the local stack's ports. */
+  alertLinks?: AlertSourceLinks;
 }
 
 const ANONYMOUS: AuthPrincipal = { name: 'anonymous', roles: [] };
@@ -67,6 +74,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     ...controlRoutes(opts.service),
     ...scheduleRoutes(opts.service),
     ...operationRoutes(opts.service, metrics, () => openApi),
+    ...consoleRoutes(opts.consoleReads, opts.alertLinks ?? alertSourceLinksFromEnv()),
   ];
   // Read lazily by the /openapi.json route, after every route is declared.
   const openApi = buildOpenApiDocument(routes, { version: opts.version ?? '0.1.0' });

@@ -8,6 +8,8 @@ api_url() { echo "http://$REBOUND_API_HOST:$REBOUND_API_PORT"; }
 api_start() {
   require_free_port "$REBOUND_API_HOST" "$REBOUND_API_PORT" REBOUND_API_PORT
   (cd "$REPO_ROOT" && node_modules/.bin/tsx client/auth/write-dev-tokens.ts) >&2 || die "could not write the dev tokens"
+  # The operator console the API serves at / (console/src compiled to dist/console; seconds).
+  (cd "$REPO_ROOT" && node_modules/.bin/tsc -p console/tsconfig.json) >&2 || die "could not build the console"
   # The dev stack's safety policy (short windows for the demo); production uses config/policy.yaml.
   (cd "$REPO_ROOT" && export REBOUND_POLICY_FILE="${REBOUND_POLICY_FILE:-$REPO_ROOT/config/policy.dev.yaml}" &&
     start_detached api "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/client/api/main.ts")
@@ -20,4 +22,4 @@ api_ready() {
 
 api_stop() { stop_pidfile api 15; }
 
-api_where() { echo "$(api_url) (OpenAPI $(api_url)/openapi.json, dev tokens $STATE_DIR/dev-tokens.json)"; }
+api_where() { echo "$(api_url) (console $(api_url)/, OpenAPI $(api_url)/openapi.json, dev tokens $STATE_DIR/dev-tokens.json)"; }
