@@ -82,7 +82,12 @@ export async function startApiHarness(name: string, opts: ApiHarnessOptions = {}
     'test',
   );
   const config = loadConfig();
-  const worker = await startWorkerProcess(prefix, opts.workerEnv);
+  // The worker holds workflow inputs to the same files the API resolves triggers against.
+  const worker = await startWorkerProcess(prefix, {
+    REBOUND_POLICY_FILE: policyFile,
+    REBOUND_ROUTING_FILE: routingFile,
+    ...opts.workerEnv,
+  });
   const api = await createApi({
     config,
     tokens: store,
