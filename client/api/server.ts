@@ -14,6 +14,7 @@ import { MAX_BODY_BYTES } from '../../shared/api/schemas';
 import { type AuthPrincipal } from '../auth/roles';
 import { type TokenStore } from '../auth/token-store';
 import { createAuthenticator } from './authenticate';
+import { answerExpectContinue } from './expect-continue';
 import { HttpError, sendError, validationError } from './http-errors';
 import { useJsonBodyParser } from './json-body';
 import { ApiMetrics } from './metrics';
@@ -59,6 +60,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   });
   useJsonBodyParser(app);
+  answerExpectContinue(app, opts.bodyLimit ?? MAX_BODY_BYTES);
   const principals = new WeakMap<FastifyRequest, AuthPrincipal>();
 
   const routes: RouteSpec[] = [

@@ -60,7 +60,7 @@ export async function enforcedInput<P>(
     effective = await check.checkPlaybookInput({
       playbook,
       resource: input.context.resource,
-      params: (input.params ?? {}) as Record<string, unknown>,
+      params: input.params ?? {},
       approvalPolicy: input.context.approvalPolicy,
     });
   } catch (err) {
