@@ -48,11 +48,11 @@ export async function refuseRun(run: PlaybookRun, failure: ApplicationFailure): 
  * Returns the input with the policy's effective settings (parameters, approval policy, policy
  * version) in place of what the starter sent; throws the refusal (see file comment).
  */
-export async function enforcedInput<P>(
+export async function enforcedInput<I extends PlaybookInput<unknown>>(
   run: PlaybookRun,
   playbook: string,
-  input: PlaybookInput<P>,
-): Promise<PlaybookInput<P>> {
+  input: I,
+): Promise<I> {
   if (!patched(POLICY_CHECK_PATCH)) return input;
   const check = activitiesOn<PolicyCheckActivities>('control', 'bookkeeping');
   let effective;
@@ -60,7 +60,7 @@ export async function enforcedInput<P>(
     effective = await check.checkPlaybookInput({
       playbook,
       resource: input.context.resource,
-      params: input.params ?? {},
+      params: (input.params ?? {}) as Record<string, unknown>,
       approvalPolicy: input.context.approvalPolicy,
     });
   } catch (err) {
@@ -72,12 +72,14 @@ export async function enforcedInput<P>(
   run.ctx.approvalPolicy = effective.approvalPolicy;
   run.ctx.policyVersion = effective.policyVersion;
   run.status.policyVersion = effective.policyVersion;
+  // Fields beyond context and params (a continued run's carried state) pass through unchanged.
   return {
+    ...input,
     context: {
       ...input.context,
       approvalPolicy: effective.approvalPolicy,
       policyVersion: effective.policyVersion,
     },
-    params: effective.params as P,
+    params: effective.params,
   };
 }
