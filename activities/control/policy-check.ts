@@ -4,6 +4,7 @@
 // same rules as one started through the API. Called by every playbook and the incident workflow
 // before their first step; a loosened setting is a non-retryable ApplicationFailure whose type is
 // PolicyViolation or ResourceMismatch and whose details name the setting.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { type IncidentInput } from '../../shared/incident';
@@ -25,22 +26,24 @@ export interface PolicyCheckFiles {
 }
 
 /** The refusal a workflow receives: `details[0]` is `{setting, requested?, policy?}`. */
-function refusal(err: unknown): never {
+function refusal(err: unknown): Promise<never> {
   if (err instanceof PolicyError) {
-    throw ApplicationFailure.create({
-      type: err.type,
-      message: err.message,
-      nonRetryable: true,
-      details: [err.details],
-    });
+    return Promise.reject(
+      ApplicationFailure.create({
+        type: err.type,
+        message: err.message,
+        nonRetryable: true,
+        details: [err.details],
+      }),
+    );
   }
-  throw err;
+  return Promise.reject(err instanceof Error ? err : new Error(String(err)));
 }
 
 /**
  * Builds the policy-check activities. The files are read when created (a missing or invalid file
- * stops the worker at start, as it stops the API) and again on every check, so an admin's edit
- * applies to the next workflow without a restart; an edit that breaks the file makes checks fail
+ * stops the worker at start, as it stops the API) and again when they change, so an admin's edit
+ * applies to the next workflow without a restart; an edit that breaks a file makes checks fail
  * as transient errors (retried) instead of letting inputs through unchecked.
  */
 export function createPolicyCheckActivities(
@@ -49,7 +52,22 @@ export function createPolicyCheckActivities(
 ) {
   const policyFile = files.policyFile ?? defaultPolicyFile(env);
   const routingFile = files.routingFile ?? env.REBOUND_ROUTING_FILE ?? join(REPO_ROOT, 'config/routing.yaml');
-  const load = () => RoutingTable.load(routingFile, loadPolicy(policyFile));
+  // Parsed again only when either file changed (modification time and size), so an admin's edit
+  // applies to the next check without the cost of parsing both files on every workflow start.
+  let cached: { stamp: string; table: RoutingTable } | undefined;
+  const stampOf = () =>
+    [policyFile, routingFile]
+      .map((f) => {
+        const st = statSync(f, { throwIfNoEntry: false });
+        return st ? `${st.mtimeMs}:${st.size}` : 'missing';
+      })
+      .join('|');
+  const load = (): RoutingTable => {
+    const stamp = stampOf();
+    if (cached?.stamp !== stamp)
+      cached = { stamp, table: RoutingTable.load(routingFile, loadPolicy(policyFile)) };
+    return cached.table;
+  };
   load();
   return {
     /** A playbook workflow's input, held to the policy; returns the effective settings. */
