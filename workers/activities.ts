@@ -7,6 +7,7 @@ import { createAuditActivities } from '../activities/audit';
 import { createConsumerControlActivities } from '../activities/consumer/control';
 import { createDecisionVerificationActivities } from '../activities/control/decision-verification';
 import { createGuardrailActivities } from '../activities/control/guardrails';
+import { createPolicyCheckActivities } from '../activities/control/policy-check';
 import { createLifecycleActivities } from '../activities/lifecycle/lifecycle-activities';
 import { createScheduleActivities } from '../activities/lifecycle/schedule-activities';
 import { connectClient } from '../client/temporal-client';
@@ -61,6 +62,7 @@ export function activitiesByQueue(deps: WorkerDeps): Record<InfraQueue, object> 
       ...createAuditActivities(deps),
       ...createGuardrailActivities(deps),
       ...createDecisionVerificationActivities(deps),
+      ...createPolicyCheckActivities(),
       ...createLifecycleActivities(deps),
       ...createScheduleActivities({ statePool: deps.statePool, temporal: lazyTemporalClient() }),
       ...createDivergenceIncidentActivities(),

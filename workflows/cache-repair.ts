@@ -10,9 +10,12 @@ import { type CacheRepairParams } from '../shared/playbooks/entitlement-resync';
 import { type PlaybookResult } from '../shared/workflow-interface';
 import { activitiesOn } from './lib/activity-presets';
 import { PlaybookRun } from './lib/playbook-run';
+import { enforcedInput } from './lib/policy-check';
 
 export async function cacheRepairWorkflow(input: PlaybookInput<CacheRepairParams>): Promise<PlaybookResult> {
   const run = new PlaybookRun('cache-repair', input.context);
+  // The policy file's settings, not the starter's: a loosened input is refused here.
+  input = await enforcedInput(run, 'cache-repair', input);
   const { key, maxKeys, verifySample, doNotCacheFor } = input.params;
   const acts = activitiesOn<CacheRepairActivities>('redis', 'long');
   const runKey = workflowInfo().workflowId;

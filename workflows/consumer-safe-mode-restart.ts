@@ -31,6 +31,7 @@ import { failuresSince, monitorSafeMode } from './consumer/safe-mode-monitor';
 import { activitiesOn } from './lib/activity-presets';
 import { errorType, describeError } from './lib/errors';
 import { PlaybookRun, StepSkipped } from './lib/playbook-run';
+import { enforcedInput } from './lib/policy-check';
 
 const PLAYBOOK = 'consumer-safe-mode-restart';
 const MAX_ROUNDS = 5;
@@ -49,6 +50,8 @@ export async function consumerSafeModeRestartWorkflow(
   input: PlaybookInput<ConsumerSafeModeRestartParams>,
 ): Promise<PlaybookResult> {
   const run = new PlaybookRun(PLAYBOOK, input.context);
+  // The policy file's settings, not the starter's: a loosened input is refused here.
+  input = await enforcedInput(run, PLAYBOOK, input);
   const { group, topic } = input.params;
   const kafka = activitiesOn<KafkaGroupActivities>('kafka', 'quick');
   const reader = activitiesOn<KafkaQuarantineActivities>('kafka', 'long');

@@ -20,6 +20,7 @@ import { activitiesOn } from './lib/activity-presets';
 import { describeError, errorType, rootCause } from './lib/errors';
 import { PlaybookRun } from './lib/playbook-run';
 import { ApplicationFailure } from '@temporalio/workflow';
+import { enforcedInput } from './lib/policy-check';
 
 /** Seconds of paging per activity call: the status's counts are at most this old. */
 const ROUND_SECONDS = 10;
@@ -28,6 +29,8 @@ export async function entitlementResyncWorkflow(
   input: PlaybookInput<EntitlementResyncParams>,
 ): Promise<PlaybookResult> {
   const run = new PlaybookRun('entitlement-resync', input.context);
+  // The policy file's settings, not the starter's: a loosened input is refused here.
+  input = await enforcedInput(run, 'entitlement-resync', input);
   const p = input.params;
   const quick = activitiesOn<EntitlementResyncActivities>('redis', 'quick');
   const long = activitiesOn<EntitlementResyncActivities>('redis', 'long');

@@ -15,9 +15,12 @@ import {
 import { type PlaybookResult } from '../shared/workflow-interface';
 import { activitiesOn } from './lib/activity-presets';
 import { PlaybookRun } from './lib/playbook-run';
+import { enforcedInput } from './lib/policy-check';
 
 export async function healthProbeWorkflow(input: PlaybookInput<HealthProbeParams>): Promise<PlaybookResult> {
   const run = new PlaybookRun('health-probe', input.context);
+  // The policy file's settings, not the starter's: a loosened input is refused here.
+  input = await enforcedInput(run, 'health-probe', input);
   const probes: Record<Dependency, () => Promise<DependencyProbe>> = {
     postgres: activitiesOn<PostgresProbeActivities>('postgres', 'quick').probePostgres,
     redis: activitiesOn<RedisProbeActivities>('redis', 'quick').probeRedis,

@@ -34,6 +34,8 @@ import { forwardControlSignals } from './incident/forwarding';
 import { activitiesOn } from './lib/activity-presets';
 import { describeError } from './lib/errors';
 import { PlaybookRun } from './lib/playbook-run';
+import { policyRefusalOf, refuseRun } from './lib/policy-check';
+import { enforceIncidentPolicy } from './incident/policy-check';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<PlaybookResult> {
   const { route } = input;
@@ -82,6 +84,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<PlaybookRe
   setHandler(incidentDetailsQuery, () => details);
   forwardControlSignals(run, () => details.activeRun);
 
+  // A policy refusal closes the incident as failed, then fails the workflow with its type.
+  let refused: Error | undefined;
   const result = await (async () => {
     try {
       await episode?.open();
@@ -92,11 +96,18 @@ export async function incidentWorkflow(input: IncidentInput): Promise<PlaybookRe
           run.close({ outcome: 'cancelled', summary: 'cancelled by an operator' }),
         );
       }
+      const refusal = policyRefusalOf(err);
+      if (refusal) {
+        refused = await refuseRun(run, refusal);
+        return run.status.result!;
+      }
       return run.close({ outcome: 'failed', summary: `incident failed: ${describeError(err)}` });
     }
   })();
   episode?.decided();
-  return episode ? episode.close(result) : result;
+  const closed = episode ? await episode.close(result) : result;
+  if (refused) throw refused;
+  return closed;
 }
 
 async function handleIncident(
@@ -108,6 +119,8 @@ async function handleIncident(
 ): Promise<PlaybookResult> {
   // Effect keys (budget claims, child ids) are unique per episode.
   const keyBase = episode?.id ?? input.incidentId;
+  // The worker's own policy check, before the first step (a raw Temporal client may have started it).
+  await enforceIncidentPolicy(run, input);
   const { route } = input;
   const guard = activitiesOn<GuardrailActivities>('control', 'quick');
   const scope = prefixOfWorkflowQueue(workflowInfo().taskQueue);

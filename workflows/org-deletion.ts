@@ -12,9 +12,12 @@ import { orgDeletionActivities } from './org-deletion/activity-proxies';
 import { CancelDeletion } from './org-deletion/cancel-deletion';
 import { runOrphanCleanup } from './org-deletion/cleanup';
 import { runDeletionSaga } from './org-deletion/delete-saga';
+import { enforcedInput } from './lib/policy-check';
 
 export async function orgDeletionWorkflow(input: PlaybookInput<OrgDeletionParams>): Promise<PlaybookResult> {
   const run = new PlaybookRun('org-deletion', input.context);
+  // The policy file's settings, not the starter's: a loosened input is refused here.
+  input = await enforcedInput(run, 'org-deletion', input);
   // Parameters arrive validated by the catalogue's schema; defaults repeated for direct starts.
   const params: OrgDeletionParams = {
     ...input.params,

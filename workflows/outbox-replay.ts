@@ -10,11 +10,14 @@ import { type PlaybookResult } from '../shared/workflow-interface';
 import { activitiesOn } from './lib/activity-presets';
 import { describeError } from './lib/errors';
 import { PlaybookRun } from './lib/playbook-run';
+import { enforcedInput } from './lib/policy-check';
 
 export async function outboxReplayWorkflow(
   input: PlaybookInput<OutboxReplayParams>,
 ): Promise<PlaybookResult> {
   const run = new PlaybookRun('outbox-replay', input.context);
+  // The policy file's settings, not the starter's: a loosened input is refused here.
+  input = await enforcedInput(run, 'outbox-replay', input);
   const { outbox, batchSize, maxRounds, roundSeconds } = input.params;
   const quick = activitiesOn<OutboxReplayActivities>('postgres', 'quick');
   const long = activitiesOn<OutboxReplayActivities>('kafka', 'long');

@@ -19,6 +19,7 @@ import { awaitConnectivity } from './partition-merge/connectivity';
 import { decideManual } from './partition-merge/manual-decision';
 import { closeReadOnly } from './partition-merge/read-only';
 import { drain, reverify } from './partition-merge/write-log';
+import { enforcedInput } from './lib/policy-check';
 
 export interface PartitionMergeInput extends PlaybookInput<PartitionMergeParams> {
   /** Progress carried over by continue-as-new. */
@@ -29,6 +30,8 @@ const MAX_LISTED_RANGES = 200;
 
 export async function partitionMergeWorkflow(input: PartitionMergeInput): Promise<PlaybookResult> {
   const run = new PlaybookRun('partition-merge', input.context);
+  // The policy file's settings, not the starter's: a loosened input is refused here.
+  input = await enforcedInput(run, 'partition-merge', input);
   // Starts through the API are validated already; a direct start with bad input closes as failed
   // instead of failing its workflow task forever.
   const parsed = partitionMergeParamsSchema.safeParse(input.params);

@@ -11,6 +11,7 @@ import { type QuarantineRedriveParams } from '../shared/playbooks/quarantine-red
 import { type PlaybookResult } from '../shared/workflow-interface';
 import { activitiesOn } from './lib/activity-presets';
 import { PlaybookRun } from './lib/playbook-run';
+import { enforcedInput } from './lib/policy-check';
 
 interface Selected {
   copy: QuarantinedMessage;
@@ -40,6 +41,8 @@ export async function quarantineRedriveWorkflow(
   input: PlaybookInput<QuarantineRedriveParams>,
 ): Promise<PlaybookResult> {
   const run = new PlaybookRun('quarantine-redrive', input.context);
+  // The policy file's settings, not the starter's: a loosened input is refused here.
+  input = await enforcedInput(run, 'quarantine-redrive', input);
   const { topic } = input.params;
   const lister = activitiesOn<KafkaQuarantineActivities>('kafka', 'long');
   const redrive = activitiesOn<KafkaRedriveActivities>('kafka', 'quick');

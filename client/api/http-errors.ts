@@ -91,11 +91,42 @@ export function toHttpError(err: unknown): HttpError {
   return new HttpError(500, 'internal', 'internal error');
 }
 
+/** Longest string, array and object an error body echoes back (the rest is elided, with a count). */
+export const ECHO_LIMITS = { string: 200, items: 20, depth: 6, message: 1_000 } as const;
+
+/**
+ * `value` bounded for echoing in an error body: a refused input of megabytes (a 400's zod issues,
+ * a policy refusal's `requested`) comes back as its first characters and its size, never whole.
+ */
+export function boundForEcho(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') {
+    return value.length <= ECHO_LIMITS.string
+      ? value
+      : `${value.slice(0, ECHO_LIMITS.string)}… (${value.length} characters)`;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= ECHO_LIMITS.depth) return '…';
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, ECHO_LIMITS.items).map((v) => boundForEcho(v, depth + 1));
+    return value.length > ECHO_LIMITS.items ? [...kept, `… (${value.length} items)`] : kept;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries.slice(0, ECHO_LIMITS.items))
+    out[boundForEcho(k) as string] = boundForEcho(v, depth + 1);
+  if (entries.length > ECHO_LIMITS.items) out['…'] = `${entries.length} keys`;
+  return out;
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const httpError = toHttpError(err);
   if (httpError.statusCode >= 500) request.log.error({ err }, 'request failed');
   if (httpError.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="rebound"');
-  const body: Record<string, unknown> = { error: httpError.error, message: httpError.message };
-  if (httpError.details !== undefined) body.details = httpError.details;
+  const message =
+    httpError.message.length <= ECHO_LIMITS.message
+      ? httpError.message
+      : `${httpError.message.slice(0, ECHO_LIMITS.message)}… (${httpError.message.length} characters)`;
+  const body: Record<string, unknown> = { error: httpError.error, message };
+  if (httpError.details !== undefined) body.details = boundForEcho(httpError.details);
   return reply.code(httpError.statusCode).send(body);
 }

@@ -16,6 +16,7 @@ import { type TokenStore } from '../auth/token-store';
 import { createAuthenticator } from './authenticate';
 import { alertSourceLinksFromEnv } from './console/alert-links';
 import { type AlertSourceLinks, type ConsoleReadPort } from './console/console-port';
+import { answerExpectContinue } from './expect-continue';
 import { HttpError, sendError, validationError } from './http-errors';
 import { useJsonBodyParser } from './json-body';
 import { ApiMetrics } from './metrics';
@@ -66,6 +67,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   });
   useJsonBodyParser(app);
+  answerExpectContinue(app, opts.bodyLimit ?? MAX_BODY_BYTES);
   const principals = new WeakMap<FastifyRequest, AuthPrincipal>();
 
   const routes: RouteSpec[] = [

@@ -41,7 +41,8 @@ export interface ApiService {
     },
     principal: AuthPrincipal,
   ): Promise<DecisionReplyBody>;
-  cancel(incidentId: string, principal: AuthPrincipal): Promise<void>;
+  /** Resolves an episode or playbook-run id to its incident; returns the incident cancelled. */
+  cancel(incidentId: string, principal: AuthPrincipal): Promise<{ incidentId: string }>;
   /** Audits a decision refused before it reached the service (the principal lacks the role). */
   auditDeniedDecision(incidentId: string, principal: string, role: string): Promise<void>;
   pause(principal: AuthPrincipal, reason?: string): Promise<ControlState>;

@@ -2,6 +2,7 @@
 // routes input, talks to Temporal (signalWithStart, queries, updates, schedules), keeps the kill
 // switch flag, signs approval decisions and audits refusals. Errors are ServiceErrors with codes
 // the API maps onto HTTP statuses.
+import { playbookDefinition } from '../../shared/playbooks';
 import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { type Pool } from 'pg';
 import {
@@ -64,6 +65,18 @@ export interface ReboundServiceDeps {
   taskQueuePrefix: string;
 }
 
+/** The settings a manual trigger carries beyond playbook and resource (what an attach ignores). */
+export function settingsOfTrigger(req: ManualTrigger): string[] {
+  return [
+    // The resource determines its own parameter: the incident in flight has the same one.
+    ...Object.keys(req.params ?? {})
+      .filter((k) => k !== playbookDefinition(req.playbook)?.resourceParam)
+      .map((k) => `params.${k}`),
+    ...Object.keys(req.approval ?? {}).map((k) => `approval.${k}`),
+    ...(req.dryRun ? ['dryRun'] : []),
+  ];
+}
+
 export class ReboundService {
   constructor(private readonly deps: ReboundServiceDeps) {}
 
@@ -114,7 +127,7 @@ export class ReboundService {
   async trigger(
     req: ManualTrigger,
     principal: Principal,
-  ): Promise<{ incidentId: string; action: 'started' | 'attached' }> {
+  ): Promise<{ incidentId: string; action: 'started' | 'attached'; ignored?: string[]; notice?: string }> {
     const { incidentId, route } = await this.auditPolicyRefusal(req, principal, () =>
       manualRoute(this.deps.routing, req),
     );
@@ -126,7 +139,18 @@ export class ReboundService {
       reason: req.reason,
       dryRun: req.dryRun,
     });
-    return { incidentId, action: started ? 'started' : 'attached' };
+    if (started) return { incidentId, action: 'started' };
+    // The incident in flight keeps its own settings: say which of this request's do not apply.
+    const ignored = settingsOfTrigger(req);
+    return {
+      incidentId,
+      action: 'attached',
+      ignored,
+      notice:
+        ignored.length === 0
+          ? 'attached to the incident in flight'
+          : `attached to the incident in flight, which keeps the settings it started with: ${ignored.join(', ')} of this request do not apply (cancel it and trigger again to change them)`,
+    };
   }
 
   async list(filter: {
@@ -269,7 +293,7 @@ export class ReboundService {
     });
   }
 
-  async cancel(incidentId: string, principal: Principal): Promise<void> {
+  async cancel(incidentId: string, principal: Principal): Promise<{ incidentId: string }> {
     const view = await this.get(incidentId);
     if (!view.running) throw new ServiceError('conflict', `${incidentId} is not running`);
     incidentId = view.incidentId;
@@ -279,6 +303,7 @@ export class ReboundService {
       detail: {},
     });
     await this.deps.client.workflow.getHandle(incidentId).cancel();
+    return { incidentId };
   }
 
   async pause(principal: Principal, reason?: string): Promise<ControlState> {

@@ -97,6 +97,13 @@ export type ManualTrigger = z.infer<typeof manualTriggerSchema>;
 export const triggerResultSchema = z.object({
   incidentId: z.string(),
   action: z.enum(['started', 'attached']),
+  /**
+   * Attached only: the settings this request asked for that do not apply, because the incident in
+   * flight keeps the parameters, approval policy and dry-run flag it started with (`params.<name>`,
+   * `approval.<name>`, `dryRun`, `reason`), and a sentence saying so.
+   */
+  ignored: z.array(z.string()).optional(),
+  notice: z.string().optional(),
 });
 
 /** POST /v1/incidents/:id/approvals: the approver is the token's principal. */

@@ -4,6 +4,7 @@ import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { activityTaskQueue, workflowTaskQueue, type InfraQueue } from '../../shared/task-queues';
 import { type RefusedDecisionEntry } from '../../shared/decisions/audit-sink';
+import { type IncidentInput } from '../../shared/incident';
 import { testBundle } from './temporal-env';
 
 /** Update refusals the workflows reported through the decision-audit sink, in order. */
@@ -17,6 +18,32 @@ export interface FakeWorkers {
   /** Starts polling in the background; `stop` drains and shuts down (for harnesses spanning tests). */
   start(): { stop: () => Promise<void> };
 }
+
+/**
+ * The worker's policy check (activities/control/policy-check.ts) as these workflow tests need it:
+ * every input accepted as it is. Tests of the check itself give their own `control` activities
+ * with the real check (test/integration/approvals/worker-policy.test.ts runs it on the real stack).
+ */
+const acceptInputAsGiven = {
+  checkPlaybookInput: (i: { params: Record<string, unknown>; approvalPolicy?: unknown }) =>
+    Promise.resolve({ params: i.params, approvalPolicy: i.approvalPolicy, policyVersion: 'test' }),
+  checkIncidentInput: (i: IncidentInput) =>
+    Promise.resolve({
+      approvalPolicy: i.route.approvalPolicy,
+      category: i.route.classification.category,
+      budget: i.budget,
+      maxRuns: i.maxRuns ?? 3,
+      recurrence: i.recurrence,
+      playbook: i.route.workflowType
+        ? {
+            params: i.route.params,
+            approvalPolicy: i.route.approvalPolicy,
+            policyVersion: i.route.policyVersion ?? 'test',
+            workflowType: i.route.workflowType,
+          }
+        : undefined,
+    }),
+};
 
 export async function createFakeWorkers(
   env: TestWorkflowEnvironment,
@@ -39,7 +66,10 @@ export async function createFakeWorkers(
         },
       },
     }),
-    ...Object.entries(activities).map(([queue, acts]) =>
+    ...Object.entries({
+      ...activities,
+      ...(activities.control ? { control: { ...acceptInputAsGiven, ...activities.control } } : {}),
+    }).map(([queue, acts]) =>
       Worker.create({
         connection: env.nativeConnection,
         taskQueue: activityTaskQueue(prefix, queue as InfraQueue),

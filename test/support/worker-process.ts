@@ -21,6 +21,9 @@ export async function startWorkerProcess(
       ...process.env,
       REBOUND_TASK_QUEUE_PREFIX: taskQueuePrefix,
       REBOUND_DECISION_KEYRING: JSON.stringify(TEST_KEYRING),
+      // The worker holds every workflow input to a policy file: the test deployments' own,
+      // unless the test gives its own (the API harness passes the API's).
+      REBOUND_POLICY_FILE: join(REPO_ROOT, 'test/support/e2e-policy.yaml'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,7 +55,13 @@ test("Rebound's services use only known config variables, and they parse", () =>
   for (const name of ['rebound-setup', 'rebound-worker', 'rebound-api']) {
     const env = services[name].environment ?? {};
     const ours = Object.keys(env).filter((k) => k.startsWith('REBOUND_'));
-    const extra = ['REBOUND_DECISION_SIGNING_KEY', 'REBOUND_DECISION_KEYRING', 'REBOUND_API_TOKENS_FILE'];
+    const extra = [
+      'REBOUND_DECISION_SIGNING_KEY',
+      'REBOUND_DECISION_KEYRING',
+      'REBOUND_API_TOKENS_FILE',
+      'REBOUND_POLICY_FILE',
+      'REBOUND_ROUTING_FILE',
+    ];
     for (const k of ours) expect([...configVariables, ...extra]).toContain(k);
     // Substitute the required secrets as compose would, then parse with the real config module.
     const resolved = Object.fromEntries(
@@ -66,6 +72,14 @@ test("Rebound's services use only known config variables, and they parse", () =>
     expect(c.postgres.host).toBe('postgres');
     expect(c.redis.url).toBe('redis://redis:6379');
     expect(c.kafka.brokers).toEqual(['kafka:9092']);
+  }
+});
+
+test('the worker holds workflow inputs to the same policy and routing files as the API', () => {
+  const envOf = (name: string) => services[name].environment ?? {};
+  for (const k of ['REBOUND_POLICY_FILE', 'REBOUND_ROUTING_FILE']) {
+    expect(envOf('rebound-worker')[k]).toMatch(/^\/app\/config\/[a-z]+\.yaml$/);
+    expect(envOf('rebound-worker')[k]).toBe(envOf('rebound-api')[k]);
   }
 });
 

@@ -9,6 +9,7 @@
 //   keyring), so the verdict is recorded in the history and a replay never verifies again (keys
 //   may have rotated since); refusals are audited.
 import {
+  CancellationScope,
   condition,
   isCancellation,
   patched,
@@ -23,6 +24,7 @@ import type {
 import { type DecisionAuditSinks } from '../../shared/decisions/audit-sink';
 import { approvalDigest, verifyDecisionSignature } from '../../shared/decisions/signed-decision';
 import { parseDuration } from '../../shared/duration';
+import { ErrorTypes } from '../../shared/errors';
 import { type ApprovalPolicy } from '../../shared/playbook';
 import {
   approveUpdate,
@@ -39,6 +41,9 @@ import {
 import { activitiesOn } from './activity-presets';
 import { bundledKeyring } from './decision-key';
 import { checkDecision, refusalFailure, type Refusal } from './decision-validator';
+
+/** The `patched()` id of the decision signal that runs outside cancellation (issue 9, F2b). */
+export const DECISION_SIGNAL_OUTSIDE_CANCELLATION = 'decision-signal-outside-cancellation';
 
 export interface ApprovalRequest {
   step: string;
@@ -100,6 +105,7 @@ export class ApprovalGate {
   readonly decisions: DecisionRecord[] = [];
   private sequence = 0;
   private settled: ApprovalOutcome | undefined;
+  private closedReason: 'cancellation-requested' | 'compensating' | 'closed' | undefined;
 
   constructor(private readonly hooks: ApprovalHooks) {
     const verifier = activitiesOn<DecisionVerificationActivities>('control', 'bookkeeping');
@@ -110,6 +116,13 @@ export class ApprovalGate {
       validator: (d: SignedDecision) => this.validateUpdate(d, 'reject'),
     });
     const onDecisionSignal = async (d: SignedDecision): Promise<void> => {
+      // Patched: recorded histories verified in the workflow's root scope, where a cancellation
+      // cancels the verification and the audit, and the handler's error then ended the run in
+      // the middle of its compensations.
+      if (patched(DECISION_SIGNAL_OUTSIDE_CANCELLATION)) {
+        await CancellationScope.nonCancellable(() => this.onDecisionSignalSafely(d, verifier));
+        return;
+      }
       let verdict: DecisionVerdict;
       try {
         verdict = await verifier.verifyDecision(d);
@@ -124,6 +137,54 @@ export class ApprovalGate {
       await this.apply(d);
     };
     setHandler(decisionSignal, onDecisionSignal);
+  }
+
+  /**
+   * Refuses every later decision (ApprovalNotPending, audited): cancellation was requested or the
+   * saga started compensating, and no decision may change what the compensation does.
+   */
+  closeForDecisions(reason: 'cancellation-requested' | 'compensating' | 'closed'): void {
+    this.closedReason ??= reason;
+  }
+
+  // The `decision` signal since DECISION_SIGNAL_OUTSIDE_CANCELLATION: runs outside cancellation
+  // (its verification and audit complete even while the run is being cancelled) and never throws,
+  // so no signal can end the run; once decisions are closed it is refused without verifying.
+  private async onDecisionSignalSafely(
+    d: SignedDecision,
+    verifier: DecisionVerificationActivities,
+  ): Promise<void> {
+    try {
+      const closed = this.closedRefusal();
+      if (closed) {
+        await this.hooks.onRefused(d, closed);
+        return;
+      }
+      let verdict: DecisionVerdict;
+      try {
+        verdict = await verifier.verifyDecision(d);
+      } catch {
+        verdict = 'bad-signature';
+      }
+      const kind: DecisionKind = d?.decision === 'reject' ? 'reject' : 'approve';
+      // Decisions may have closed while the verification ran.
+      const refusal =
+        this.closedRefusal() ?? this.check(d, kind, verdict, { workflowId: d?.workflowId, runId: d?.runId });
+      if (refusal) return await this.hooks.onRefused(d, refusal);
+      await this.apply(d);
+    } catch {
+      // Only the audit of a refusal can fail here (after its retries): the refusal stands.
+    }
+  }
+
+  private closedRefusal(): Refusal | undefined {
+    const reason = this.closedReason;
+    if (!reason) return undefined;
+    return {
+      type: ErrorTypes.ApprovalNotPending,
+      reason,
+      message: `no decision is taken any more: ${reason.replace('-', ' ')}`,
+    };
   }
 
   async request(req: ApprovalRequest): Promise<ApprovalOutcome> {
@@ -161,6 +222,7 @@ export class ApprovalGate {
       // (ApprovalNotPending, a 409). Patched: recorded histories applied such late signals.
       if (isCancellation(err) && patched('approval-withdrawn-on-cancel')) {
         this.pending = undefined;
+        this.closeForDecisions('cancellation-requested');
         await this.hooks.onWithdrawn?.();
       }
       throw err;
@@ -205,7 +267,8 @@ export class ApprovalGate {
   // Runs only when the update is first delivered (never on replay): the signature is verified with
   // the keyring compiled into this bundle.
   private validateUpdate(d: SignedDecision, kind: DecisionKind): void {
-    const refusal = this.check(d, kind, verifyDecisionSignature(bundledKeyring(), d));
+    // Validators never run on replay: refusing once decisions closed changes no recorded history.
+    const refusal = this.closedRefusal() ?? this.check(d, kind, verifyDecisionSignature(bundledKeyring(), d));
     if (!refusal) return;
     decisionAudit.refused({
       approvalId: String(d?.approvalId ?? ''),

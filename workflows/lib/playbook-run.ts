@@ -56,6 +56,9 @@ const MAX_BACKOFF_MS = 30_000;
 /** While paused, the run re-reads the kill switch this often in case a resume never reached it. */
 const PAUSED_REREAD_MS = 5 * 60_000;
 
+/** The `patched()` id under which pause/resume signals only trigger a re-read of the stored state. */
+export const CONTROL_HINTS_PATCH = 'control-signals-are-hints';
+
 /** A kill-switch or alert signal as the run received it (see onControlSignal). */
 export type ControlSignal =
   | { kind: 'pause'; by: string; reason?: string; version?: number }
@@ -70,6 +73,9 @@ export class PlaybookRun {
   private phaseBeforePause: Phase = 'running';
   private readonly controlListeners: ((signal: ControlSignal) => void)[] = [];
   private baselinePending = false;
+  /** A re-read of the kill switch is in flight / another was asked for while it ran. */
+  private rereading = false;
+  private rereadAgain = false;
   /**
    * The id this run's audit entries and notifications are keyed under: the workflow id, or for an
    * incident the episode id, so a recurring incident's effects never collide with an earlier one's.
@@ -153,6 +159,10 @@ export class PlaybookRun {
     setHandler(statusQuery, () => this.status);
     setHandler(pauseSignal, ({ by, reason, version }) => {
       this.notifyControl({ kind: 'pause', by, reason, version });
+      // Signals are hints (anyone with access to Temporal can send one, with any version): the
+      // run applies only the stored kill-switch state, which it re-reads now. Patched: recorded
+      // histories applied the payload.
+      if (patched(CONTROL_HINTS_PATCH)) return this.rereadControl();
       // A pause without a version (sent by hand, e.g. with the Temporal CLI) is not the kill
       // switch's: the database state read next only becomes the baseline, and only a later change
       // of the kill switch (a newer version) may resume the run.
@@ -161,6 +171,7 @@ export class PlaybookRun {
     });
     setHandler(resumeSignal, ({ by, version }) => {
       this.notifyControl({ kind: 'resume', by, version });
+      if (patched(CONTROL_HINTS_PATCH)) return this.rereadControl();
       if (version === undefined) this.baselinePending = false;
       this.applyControl({ paused: false, by, version });
     });
@@ -288,6 +299,8 @@ export class PlaybookRun {
    * Returns true when every compensation succeeded.
    */
   async compensate(reason: string): Promise<boolean> {
+    // No decision may change what the compensation does (a late signal is refused and audited).
+    this.gate.closeForDecisions('compensating');
     this.setPhase('compensating');
     await this.record('compensation:start', 'compensation-started', 'rebound', { reason });
     return CancellationScope.nonCancellable(async () => {
@@ -370,12 +383,43 @@ export class PlaybookRun {
     this.status.currentStep = undefined;
     // A closed run waits on nothing (a cancelled gate would otherwise stay listed as pending).
     this.status.pendingApproval = undefined;
+    this.gate.closeForDecisions('closed');
     this.setPhase('closed');
     this.upsert(OutcomeAttr, result.outcome);
     await CancellationScope.nonCancellable(() =>
       this.record('closed', `closed-${result.outcome}`, 'rebound', { summary: result.summary }),
     );
     return result;
+  }
+
+  /**
+   * Re-reads the stored kill-switch state and applies it (with its version, so an older read never
+   * undoes a newer one). Signals arriving while a read is in flight are coalesced into one more
+   * read, so a flood of forged signals costs at most two activities at a time. Never throws: it
+   * runs from a signal handler, where an error (or a cancellation of the workflow) must not end
+   * the run; it runs outside cancellation so a compensating run still learns of a pause.
+   */
+  private async rereadControl(): Promise<void> {
+    if (this.rereading) {
+      this.rereadAgain = true;
+      return;
+    }
+    this.rereading = true;
+    try {
+      const guard = activitiesOn<GuardrailActivities>('control', 'quick');
+      const scope = prefixOfWorkflowQueue(workflowInfo().taskQueue);
+      do {
+        this.rereadAgain = false;
+        try {
+          const flag = await CancellationScope.nonCancellable(() => guard.readControlFlag(scope));
+          this.applyControl(flag);
+        } catch {
+          // Unreachable state store: keep the state applied last (waitWhilePaused reads again).
+        }
+      } while (this.rereadAgain);
+    } finally {
+      this.rereading = false;
+    }
   }
 
   private notifyControl(signal: ControlSignal): void {

@@ -146,8 +146,9 @@ export function incidentRoutes(service: ApiService, metrics: ApiMetrics) {
         409: { description: 'the incident is already closed', schema: errorBodySchema },
       },
       async handle({ params, principal }) {
-        await service.cancel(params.id, principal);
-        return { status: 202, body: { incidentId: params.id, cancelRequested: true } };
+        // A playbook run's or an episode's id cancels its incident (its compensations run there).
+        const { incidentId } = await service.cancel(params.id, principal);
+        return { status: 202, body: { incidentId, cancelRequested: true } };
       },
     }),
   ];

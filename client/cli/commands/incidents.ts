@@ -102,7 +102,10 @@ export function registerIncidentCommands(program: Command): void {
         };
         const result = await ctx
           .api()
-          .request<{ incidentId: string; action: string }>('POST', '/v1/incidents', body);
+          .request<{ incidentId: string; action: string; notice?: string }>('POST', '/v1/incidents', body);
+        // Attached to the incident in flight: say which settings of this trigger do not apply.
+        if (result.notice && result.action === 'attached' && !ctx.json)
+          process.stderr.write(`${result.notice}\n`);
         if (!opts.wait) {
           ctx.print(result, () => `${result.action} ${result.incidentId}`);
           return;

@@ -4,7 +4,9 @@ EXTRA_SERVICES+=(worker)
 
 worker_start() {
   # Run from the checkout so relative paths (config/, .rebound/) resolve the same as in tests.
-  (cd "$REPO_ROOT" && start_detached worker "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/workers/main.ts")
+  # The same policy file as the API (20-api.sh): the worker holds every workflow input to it.
+  (cd "$REPO_ROOT" && export REBOUND_POLICY_FILE="${REBOUND_POLICY_FILE:-$REPO_ROOT/config/policy.dev.yaml}" &&
+    start_detached worker "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/workers/main.ts")
 }
 
 # Ready once it logged that it polls its queues (after bundling the workflows and connecting).

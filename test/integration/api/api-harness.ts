@@ -39,6 +39,8 @@ export interface ApiHarness {
   api: RunningApi;
   worker: WorkerProcess;
   tokens: Record<string, string>;
+  /** The environment a further worker of this harness needs: the API's policy and routing files. */
+  workerFiles: NodeJS.ProcessEnv;
   call(
     principal: string,
     method: 'GET' | 'POST' | 'PUT',
@@ -82,7 +84,9 @@ export async function startApiHarness(name: string, opts: ApiHarnessOptions = {}
     'test',
   );
   const config = loadConfig();
-  const worker = await startWorkerProcess(prefix, opts.workerEnv);
+  // The worker holds workflow inputs to the same files the API resolves triggers against.
+  const workerFiles = { REBOUND_POLICY_FILE: policyFile, REBOUND_ROUTING_FILE: routingFile };
+  const worker = await startWorkerProcess(prefix, { ...workerFiles, ...opts.workerEnv });
   const api = await createApi({
     config,
     tokens: store,
@@ -103,6 +107,7 @@ export async function startApiHarness(name: string, opts: ApiHarnessOptions = {}
     api,
     worker,
     tokens,
+    workerFiles,
     async call(principal, method, path, body) {
       const res = await fetch(`${url}${path}`, {
         method,

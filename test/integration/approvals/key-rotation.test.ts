@@ -88,7 +88,7 @@ async function restartWorker(ring: ReturnType<typeof keyringOf>): Promise<void> 
   // The harness's first worker, then any replacement: one worker polls the queue at a time.
   await h.worker.kill();
   for (const w of workers.splice(0)) await w.kill();
-  workers.push(await startWorkerProcess(h.prefix, keyringEnv(ring)));
+  workers.push(await startWorkerProcess(h.prefix, { ...h.workerFiles, ...keyringEnv(ring) }));
 }
 
 test('rotation while a gate waits: the new key settles it, the retired key is refused, old histories replay', async () => {

@@ -27,27 +27,26 @@ const prefix = uniquePrefix('ctl');
 const alertmanager: Principal = { name: 'alertmanager', roles: ['alerts:write'] };
 const alice: Principal = { name: 'alice', roles: ['approver', 'incidents:read'] };
 const admin: Principal = { name: 'admin', roles: ['admin'] };
-const routing = new RoutingTable(
-  routingFileSchema.parse({
-    guardrails: { budget: { max: 50, window: '10m' }, needsHumanTimeout: '1h', maxRunsPerIncident: 2 },
-    routes: [
-      {
-        name: 'dependency-health',
-        match: { alertname: 'ReboundDependencyDown' },
-        playbook: 'health-probe',
-        resource: 'stack:{{labels.stack}}',
-        classification: { category: 'transient', recoverability: 'automatic' },
-      },
-      {
-        name: 'security-probe',
-        match: { alertname: 'SuspiciousAccess' },
-        playbook: 'health-probe',
-        resource: 'stack:{{labels.stack}}',
-        classification: { category: 'security', recoverability: 'approval' },
-      },
-    ],
-  }),
-);
+const routingDocument = {
+  guardrails: { budget: { max: 50, window: '10m' }, needsHumanTimeout: '1h', maxRunsPerIncident: 2 },
+  routes: [
+    {
+      name: 'dependency-health',
+      match: { alertname: 'ReboundDependencyDown' },
+      playbook: 'health-probe',
+      resource: 'stack:{{labels.stack}}',
+      classification: { category: 'transient', recoverability: 'automatic' },
+    },
+    {
+      name: 'security-probe',
+      match: { alertname: 'SuspiciousAccess' },
+      playbook: 'health-probe',
+      resource: 'stack:{{labels.stack}}',
+      classification: { category: 'security', recoverability: 'approval' },
+    },
+  ],
+};
+const routing = new RoutingTable(routingFileSchema.parse(routingDocument));
 const schedulesDir = mkdtempSync(join(tmpdir(), 'rebound-schedules-'));
 const schedulesFile = join(schedulesDir, 'schedules.yaml');
 
@@ -58,7 +57,13 @@ let service: ReboundService;
 const touched = new Set<string>();
 
 beforeAll(async () => {
-  [worker, client] = await Promise.all([startWorkerProcess(prefix), connectClient(config)]);
+  // The worker holds incident inputs to the same routing file (JSON is YAML).
+  const routingFile = join(schedulesDir, 'routing.yaml');
+  writeFileSync(routingFile, JSON.stringify(routingDocument));
+  [worker, client] = await Promise.all([
+    startWorkerProcess(prefix, { REBOUND_ROUTING_FILE: routingFile }),
+    connectClient(config),
+  ]);
   pool = createPool(config, 'state');
   service = new ReboundService({
     client,

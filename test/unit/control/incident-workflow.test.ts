@@ -181,6 +181,7 @@ test('kill switch on at start: the incident waits paused before starting the pla
   await withIncident(fakes, {}, async (h) => {
     await until(h, (st) => st.phase === 'paused');
     expect(fakes.probeCalls).toBe(0);
+    fakes.paused = false; // the stored state the resume signal makes the incident re-read
     await h.signal(resumeSignal, { by: 'admin' });
     const result = (await h.result()) as PlaybookResult;
     expect(result.outcome).toBe('recovered');
@@ -199,6 +200,7 @@ test('an alert resolved before any action closes resolved-before-action without 
       status: 'resolved',
       endsAt: '2025-01-01T00:05:00Z',
     });
+    fakes.paused = false; // the stored state the resume signal makes the incident re-read
     await h.signal(resumeSignal, { by: 'admin' });
     // The run was already past the budget claim; the resolved alert still stops it before the child.
     const result = (await h.result()) as PlaybookResult;

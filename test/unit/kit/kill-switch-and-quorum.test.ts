@@ -95,9 +95,14 @@ describe('kill switch', () => {
         (s: PlaybookStatus) => s.steps[1]?.attempts === 1,
       );
       // Resume v4 arrives before the pause v3 it supersedes: the run is not paused.
+      h.control.version = 4;
       await handle.signal(resumeSignal, { by: 'admin', version: 4 });
       await handle.signal(pauseSignal, { by: 'admin', version: 3 });
-      const s1 = await handle.query(statusQuery);
+      // Each signal makes the run re-read the stored state (v4, not paused).
+      const s1 = await waitFor(
+        () => handle.query(statusQuery),
+        (s: PlaybookStatus) => s.controlVersion === 4,
+      );
       expect([s1.paused, s1.controlVersion]).toEqual([false, 4]);
       // Paused at v5; the resume (v6) is stored but its broadcast never reaches the run.
       h.control.paused = true;
@@ -118,6 +123,46 @@ describe('kill switch', () => {
       expect(status.controlVersion).toBe(6);
     });
   }, 60_000);
+
+  test('a forged resume (any version) does not release a paused run: only the stored state does', async () => {
+    const h = await harness(env, { a: 4 });
+    await h.run(async () => {
+      const handle = await startSteps(h, 'forged', ['a', 'b']);
+      // a failed once and waits to retry; the kill switch goes on (stored v7, signalled).
+      await waitFor(
+        () => handle.query(statusQuery),
+        (s: PlaybookStatus) => s.steps[0]?.attempts === 1 && s.steps[0].lastError !== undefined,
+      );
+      h.control.paused = true;
+      h.control.version = 7;
+      await handle.signal(pauseSignal, { by: 'admin', version: 7 });
+      await waitFor(
+        () => handle.query(statusQuery),
+        (s: PlaybookStatus) => s.phase === 'paused',
+      );
+      const attemptsWhenHeld = attemptsOf(h, 'a');
+      // Sent with a raw client: resumes and a pause with versions far above the stored one.
+      await handle.signal(resumeSignal, { by: 'mallory', version: 1_000_000 });
+      await handle.signal(pauseSignal, { by: 'mallory', version: 999_999 });
+      await handle.signal(resumeSignal, { by: 'mallory', version: 2_000_000 });
+      await env.sleep('10m');
+      const held = await handle.query(statusQuery);
+      expect([held.phase, held.paused, held.controlVersion]).toEqual(['paused', true, 7]);
+      expect(attemptsOf(h, 'a')).toBe(attemptsWhenHeld);
+      // The real resume is stored (v8); its signal makes the run re-read and go on.
+      h.control.paused = false;
+      h.control.version = 8;
+      await handle.signal(resumeSignal, { by: 'admin', version: 8 });
+      const status = (await handle.result()) as PlaybookStatus;
+      expect(status.steps.map((s) => [s.name, s.state])).toEqual([
+        ['a', 'succeeded'],
+        ['b', 'succeeded'],
+      ]);
+      expect(status.controlVersion).toBe(8);
+      expect(h.audits).toEqual(expect.arrayContaining(['pause:7', 'resume:8']));
+      expect(h.audits.filter((a) => /^(pause|resume):(999999|1000000|2000000)$/.test(a))).toEqual([]);
+    });
+  }, 120_000);
 });
 
 describe('quorum 2 of 3 (alice, bob, dave)', () => {

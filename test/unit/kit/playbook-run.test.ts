@@ -412,7 +412,14 @@ test('kill switch: a paused run waits before its next mutating step; resume cont
   const h = await harness(env);
   await h.run(async () => {
     const { handle, approve } = await startAtGate(h, 'pause');
+    // Signals are hints: the run applies the stored kill-switch state they make it re-read.
+    h.control.paused = true;
+    h.control.version = 1;
     await handle.signal(pauseSignal, { by: 'admin', reason: 'storm' });
+    await waitFor(
+      () => handle.query(statusQuery),
+      (x: PlaybookStatus) => x.paused,
+    );
     await approve();
     const paused = await waitFor(
       () => handle.query(statusQuery),
@@ -420,6 +427,8 @@ test('kill switch: a paused run waits before its next mutating step; resume cont
     );
     expect(paused.steps.map((x) => x.name)).toEqual(['prepare']);
     expect(h.calls).toEqual(['prepare']);
+    h.control.paused = false;
+    h.control.version = 2;
     await handle.signal(resumeSignal, { by: 'admin' });
     const status = (await handle.result()) as PlaybookStatus;
     expect(status.steps.map((x) => [x.name, x.state])).toEqual([
