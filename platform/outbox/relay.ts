@@ -75,10 +75,11 @@ export interface RelaySession {
   relayBatch(filter?: RelayFilter): Promise<RelayResult>;
   /**
    * Relays every unpublished row in outbox order, batch after batch, pipelined: while batch N is
-   * on its way to the broker, batch N+1 is locked and its intent committed, and batch N-1 is
-   * marked published. Sends stay strictly one after another (order per aggregate); an aggregate
-   * held back once stays held back for the rest of the call. Stops when the outbox is drained or
-   * `shouldContinue` says so; throws on the first failure (what was acknowledged stays marked).
+   * on its way to the broker, the next batches (up to PREPARED_AHEAD) are locked and their intents
+   * committed, and batch N-1 is marked published. Sends stay strictly one after another (order per
+   * aggregate); an aggregate held back once stays held back for the rest of the call. Stops when
+   * the outbox is drained or `shouldContinue` says so; throws on the first failure (what was
+   * acknowledged stays marked).
    */
   relayAll(opts: RelayAllOptions): Promise<RelayResult>;
   close(): Promise<void>;
@@ -179,8 +180,12 @@ export async function selectRows(pool: Pool, filter: RelayFilter): Promise<Outbo
     );
     return r.rows;
   }
+  // The queue of unpublished ids (migration 026) may still name rows published by another writer.
   const r = await pool.query<OutboxRow>(
-    `SELECT ${ROW_COLUMNS} FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+    `SELECT ${ROW_COLUMNS} FROM outbox WHERE id IN (
+       SELECT p.id FROM outbox_pending p JOIN outbox o USING (id) WHERE o.published_at IS NULL
+        ORDER BY p.id LIMIT $1)
+      ORDER BY id`,
     [filter.limit ?? DEFAULT_RELAY_BATCH],
   );
   return r.rows;
@@ -202,6 +207,8 @@ interface Claimed {
   rows: (OutboxRow & { locked: boolean })[];
   /** Whether an earlier attempt's intent record may name one of them (look it up if so). */
   hasIntents: boolean;
+  /** Ids locked for rows that turned out to be gone (unlocked with the batch). */
+  lockedGone?: string[];
 }
 
 /** Locks the selected rows and re-reads them under the locks (the saga's path, by keys). */
@@ -236,15 +243,36 @@ async function claimSelected(deps: BatchDeps, selected: OutboxRow[]): Promise<Cl
 }
 
 /**
- * The next unpublished rows after `cursor`, locked and read under the locks in one round trip
- * (migration 025's outbox_relay_claim: a fresh snapshot after the locks were taken).
+ * The next queued (unpublished) rows after `cursor`, locked and read under the locks in one round
+ * trip (outbox_relay_claim, migrations 025 and 026: a fresh snapshot after the locks were taken).
+ * `scanned` counts the queued ids looked at and `last` is the highest, stale ones included (their
+ * row gone: a NULL idempotency key), so the cursor moves past them.
  */
-async function claimNext(deps: BatchDeps, cursor: string, limit: number): Promise<Claimed> {
-  const r = await deps.lockClient.query<OutboxRow & { locked: boolean; has_intents: boolean }>(
-    'SELECT * FROM outbox_relay_claim($1, $2, $3)',
-    [cursor, limit, LOCK_CLASS],
-  );
-  return { rows: r.rows, hasIntents: r.rows.some((x) => x.has_intents) };
+async function claimNext(
+  deps: BatchDeps,
+  cursor: string,
+  limit: number,
+): Promise<Claimed & { scanned: number; last: string | null }> {
+  const r = await deps.lockClient.query<
+    Omit<OutboxRow, 'idempotency_key'> & {
+      idempotency_key: string | null;
+      locked: boolean;
+      has_intents: boolean;
+    }
+  >('SELECT * FROM outbox_relay_claim($1, $2, $3)', [cursor, limit, LOCK_CLASS]);
+  const rows: Claimed['rows'] = [];
+  const lockedGone: string[] = [];
+  for (const x of r.rows) {
+    if (x.idempotency_key !== null) rows.push({ ...x, idempotency_key: x.idempotency_key });
+    else if (x.locked) lockedGone.push(x.id);
+  }
+  return {
+    rows,
+    lockedGone,
+    hasIntents: r.rows.some((x) => x.has_intents),
+    scanned: r.rows.length,
+    last: r.rows.length > 0 ? r.rows[r.rows.length - 1].id : null,
+  };
 }
 
 async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayResult> {
@@ -262,64 +290,120 @@ async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayRe
   }
 }
 
-/** The next batch, prepared while the current one is sent. */
-type Lookahead = { selected: number; batch?: PreparedBatch };
+/**
+ * Prepared batches that may wait for the sender. The claim stage runs this far ahead, so a claim
+ * that takes longer than one send (a loaded database) does not leave the broker idle.
+ */
+const PREPARED_AHEAD = 2;
 
+/**
+ * Three stages joined by queues: claim+prepare (lock, read, commit the intent: lock connection and
+ * pool), send (one produce request at a time, in claim order: order per aggregate), mark+unlock
+ * (mark connection). The first failure stops the claim stage and any further send; batches already
+ * acknowledged are still marked, prepared ones not yet sent are unlocked (their intent records,
+ * naming rows that were never produced, only make the next relay look for them first).
+ */
 async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayResult> {
   const total = emptyResult();
   const held = new Set<string>();
-  let cursor = '0';
-  const prepareNext = async (): Promise<Lookahead> => {
-    const claimed = await claimNext(deps, cursor, opts.limit);
-    if (claimed.rows.length === 0) return { selected: 0 };
-    cursor = claimed.rows[claimed.rows.length - 1].id;
-    return { selected: claimed.rows.length, batch: await prepare(deps, claimed, held) };
+  let failure: { reason: unknown } | undefined;
+  const fail = (reason: unknown) => {
+    failure ??= { reason };
   };
-  const finish = async (b: PreparedBatch) => {
-    try {
-      await markSent(deps, b);
-    } finally {
-      await unlockRows(deps.lockClient, b.lockedIds);
-    }
-    for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...b.result[k]);
-    opts.onBatch?.(total);
-  };
+  const ready = new BatchQueue(PREPARED_AHEAD);
 
-  let current = await prepareNext();
-  let finishing: Promise<void> = Promise.resolve();
-  try {
-    while (current.batch) {
-      const batch = current.batch;
-      const more = current.selected === opts.limit && (opts.shouldContinue?.() ?? true);
-      const next = more ? prepareNext() : Promise.resolve<Lookahead>({ selected: 0 });
-      // The previous batch's mark, this batch's send and the next batch's preparation overlap.
-      const [sent, marked, prepared] = await Promise.allSettled([send(deps, batch), finishing, next]);
-      if (
-        prepared.status === 'fulfilled' &&
-        prepared.value.batch &&
-        (sent.status === 'rejected' || marked.status === 'rejected')
-      ) {
-        await unlockRows(deps.lockClient, prepared.value.batch.lockedIds).catch(() => undefined);
+  const claimStage = (async () => {
+    let cursor = '0';
+    try {
+      for (;;) {
+        const claimed = await claimNext(deps, cursor, opts.limit);
+        if (claimed.last === null) break;
+        cursor = claimed.last;
+        const batch = await prepare(deps, claimed, held);
+        if (!(await ready.put(batch))) {
+          await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+          break;
+        }
+        if (claimed.scanned < opts.limit || !(opts.shouldContinue?.() ?? true) || failure) break;
       }
-      if (sent.status === 'rejected') {
-        await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
-        throw sent.reason;
-      }
-      if (marked.status === 'rejected') {
-        await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
-        throw marked.reason;
-      }
-      if (prepared.status === 'rejected') {
-        await finish(batch);
-        throw prepared.reason;
-      }
-      finishing = finish(batch);
-      current = prepared.value;
+    } catch (err) {
+      fail(err);
+    } finally {
+      ready.close();
     }
-  } finally {
-    await finishing;
+  })();
+
+  let marking: Promise<void> = Promise.resolve();
+  for (let batch = await ready.take(); batch; batch = await ready.take()) {
+    if (failure) {
+      ready.close();
+      await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+      continue;
+    }
+    try {
+      await send(deps, batch);
+    } catch (err) {
+      fail(err);
+      ready.close();
+      await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+      continue;
+    }
+    const acked = batch;
+    // Marks follow one another (one connection), each after its own batch was acknowledged.
+    // An acknowledged batch is marked even after a later failure.
+    marking = marking.then(async () => {
+      try {
+        await markSent(deps, acked);
+        for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...acked.result[k]);
+        opts.onBatch?.(total);
+      } catch (err) {
+        fail(err);
+      } finally {
+        await unlockRows(deps.lockClient, acked.lockedIds).catch(() => undefined);
+      }
+    });
   }
+  await Promise.all([claimStage, marking]);
+  if (failure) throw failure.reason;
   return total;
+}
+
+/** A bounded first-in first-out queue of prepared batches between the claim and send stages. */
+class BatchQueue {
+  private readonly items: PreparedBatch[] = [];
+  private closed = false;
+  private wakeTaker?: () => void;
+  private wakePutter?: () => void;
+
+  constructor(private readonly capacity: number) {}
+
+  /** Waits for room; false if the queue was closed (the batch was not taken). */
+  async put(batch: PreparedBatch): Promise<boolean> {
+    while (!this.closed && this.items.length >= this.capacity) {
+      await new Promise<void>((resolve) => (this.wakePutter = resolve));
+    }
+    if (this.closed) return false;
+    this.items.push(batch);
+    this.wakeTaker?.();
+    return true;
+  }
+
+  /** The next batch; undefined once the queue is closed and empty. */
+  async take(): Promise<PreparedBatch | undefined> {
+    while (this.items.length === 0 && !this.closed) {
+      await new Promise<void>((resolve) => (this.wakeTaker = resolve));
+    }
+    const batch = this.items.shift();
+    this.wakePutter?.();
+    return batch;
+  }
+
+  /** No more puts; what is queued can still be taken. */
+  close(): void {
+    this.closed = true;
+    this.wakeTaker?.();
+    this.wakePutter?.();
+  }
 }
 
 /**
@@ -330,6 +414,7 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
 async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Promise<PreparedBatch> {
   const result = emptyResult();
   const lockedIds = claimed.rows.filter((r) => r.locked).map((r) => r.id);
+  lockedIds.push(...(claimed.lockedGone ?? []));
   try {
     const todo: OutboxRow[] = [];
     // Rows this relay holds and has settled (published already, or recovered or sent below): an
@@ -345,8 +430,7 @@ async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Pr
         result.busy.push(row.idempotency_key);
         if (aggregate !== null) held.add(aggregate);
       } else {
-        const { locked: _locked, ...plain } = row;
-        todo.push(plain);
+        todo.push(row); // (its `locked` flag travels along unused)
         settled.push(row.id);
       }
     }
@@ -372,7 +456,7 @@ async function lockRows(client: PoolClient, ids: string[]): Promise<Set<string>>
   const r = await client.query<{ id: string }>(
     `SELECT id::text FROM unnest($2::bigint[]) AS id
       WHERE pg_try_advisory_lock($1, (id % 2147483647)::int)`,
-    [LOCK_CLASS, ids],
+    [LOCK_CLASS, bigintArray(ids)],
   );
   return new Set(r.rows.map((x) => x.id));
 }
@@ -381,7 +465,7 @@ async function unlockRows(client: PoolClient, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await client.query(
     `SELECT pg_advisory_unlock($1, (id % 2147483647)::int) FROM unnest($2::bigint[]) AS id`,
-    [LOCK_CLASS, ids],
+    [LOCK_CLASS, bigintArray(ids)],
   );
 }
 
@@ -405,7 +489,7 @@ async function earlierIntents(pool: Pool, ids: string[]): Promise<EarlierIntent[
   }>(
     `SELECT id::text, row_ids::text[] AS row_ids, topics, partitions, from_offsets::text[] AS from_offsets
        FROM outbox_relay_intents WHERE row_ids && $1::bigint[]`,
-    [ids],
+    [bigintArray(ids)],
   );
   return r.rows.map((x) => ({
     id: x.id,
@@ -544,12 +628,12 @@ async function commitIntent(
        SELECT $1::bigint[], $2::text[], $3::int[], $4::bigint[] WHERE cardinality($1::bigint[]) > 0
        RETURNING id::text`,
       [
-        rows.map((r) => r.id),
+        bigintArray(rows.map((r) => r.id)),
         starts.map((s) => s.topic),
         starts.map((s) => s.partition),
         starts.map((s) => s.from),
-        settled,
-        earlierIds,
+        bigintArray(settled),
+        bigintArray(earlierIds),
       ],
     );
     intentId = r.rows[0]?.id ?? null;
@@ -600,7 +684,8 @@ async function send(deps: BatchDeps, b: PreparedBatch): Promise<void> {
 /** After the broker acknowledged the batch: the rows are published. */
 async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
   if (b.rows.length === 0) return;
-  for (const r of b.rows) await deps.hooks?.afterProduce?.(r.idempotency_key);
+  const afterProduce = deps.hooks?.afterProduce;
+  if (afterProduce) for (const r of b.rows) await afterProduce(r.idempotency_key);
   await markPublished(
     deps.markClient,
     b.rows.map((r) => r.id),
@@ -611,19 +696,34 @@ async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
 
 /**
  * Marks rows published (attempts counts sends, so it is counted here and on a failed send) and, in
- * the same statement, deletes the batch's intent record: a record never outlives its marks, nor
- * do marks exist without the record having been committed first.
+ * the same statement, deletes the batch's intent record (a record never outlives its marks, nor do
+ * marks exist without the record having been committed first) and the rows' ids from the queue of
+ * unpublished rows (migration 026). No index names a column this changes, so each row's new version
+ * is a HOT update on its own page; the rows are found by a range scan of the primary key between
+ * the lowest and the highest id (a batch is a run of consecutive ids, save for rows held back).
  */
 async function markPublished(
   pool: Pool | PoolClient,
   ids: string[],
   intentId: string | null = null,
 ): Promise<void> {
+  if (ids.length === 0) return;
   await pool.query(
-    `WITH done AS (DELETE FROM outbox_relay_intents WHERE id = $2::bigint)
-     UPDATE outbox SET published_at = now(), last_error = NULL, attempts = attempts + 1 WHERE id = ANY($1)`,
-    [ids, intentId],
+    `WITH done AS (DELETE FROM outbox_relay_intents WHERE id = $2::bigint),
+     dequeued AS (DELETE FROM outbox_pending WHERE id = ANY($1::bigint[]))
+     UPDATE outbox SET published_at = now(), last_error = NULL, attempts = attempts + 1
+      WHERE id BETWEEN (SELECT min(x) FROM unnest($1::bigint[]) AS x) AND (SELECT max(x) FROM unnest($1::bigint[]) AS x)
+        AND id = ANY($1::bigint[])`,
+    [bigintArray(ids), intentId],
   );
+}
+
+/**
+ * A bigint[] parameter as its array literal. The ids are bigint values read back as text (digits
+ * only), so nothing needs quoting; this skips pg's per-element escaping of a JavaScript array.
+ */
+export function bigintArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
 }
 
 async function recordError(pool: Pool, ids: string[], err: unknown): Promise<void> {
