@@ -9,8 +9,7 @@
 -- Invariant: every row with published_at IS NULL has its id in outbox_pending (the insert trigger,
 -- and the update trigger for a row set back to unpublished). The converse may lag: an id whose row
 -- was deleted, or published by a writer other than the relay, stays until the relay's claim meets
--- it and removes it (migration's outbox_relay_claim below). So readers of the backlog join the
--- queue with outbox and still test published_at.
+-- it and removes it (outbox_relay_claim below). So readers of the backlog still test published_at.
 CREATE TABLE outbox_pending (id bigint PRIMARY KEY);
 INSERT INTO outbox_pending SELECT id FROM outbox WHERE published_at IS NULL;
 DROP INDEX outbox_unpublished_idx;
@@ -40,9 +39,10 @@ CREATE TRIGGER outbox_pending_on_unpublish AFTER UPDATE OF published_at ON outbo
 -- The claim of 025, reading the queue instead of the partial index: the next queued ids after a
 -- cursor, a session advisory lock tried on each, then the rows read again (VOLATILE: a fresh
 -- snapshot after the locks were taken, see 025) by a range scan of the primary key between the
--- first and the last id (a quarter of the cost of one index descent per id). One result row per
--- queued id, in id order, so the caller's cursor moves past every id it was given; a stale id
--- (see the invariant above) comes back with a NULL idempotency_key and leaves the queue here.
+-- first and the last id (a quarter of the cost of one index descent per id). Queued ids whose row
+-- is gone (see the invariant above) leave the queue here and come back after the rows, with a NULL
+-- idempotency_key, so the caller's cursor moves past them; a queued row found published comes back
+-- as such (the caller dequeues it).
 DROP FUNCTION outbox_relay_claim(bigint, integer, integer);
 CREATE FUNCTION outbox_relay_claim(after_id bigint, max_rows integer, lock_class integer)
 RETURNS TABLE (
@@ -55,6 +55,7 @@ DECLARE
   ids bigint[];
   got bigint[];
   intents boolean;
+  found_rows integer;
 BEGIN
   SELECT array_agg(q.id ORDER BY q.id) INTO ids
     FROM (SELECT p.id FROM outbox_pending p WHERE p.id > after_id ORDER BY p.id LIMIT max_rows) q;
@@ -64,20 +65,21 @@ BEGIN
   SELECT coalesce(array_agg(x), '{}') INTO got
     FROM unnest(ids) AS x WHERE pg_try_advisory_lock(lock_class, (x % 2147483647)::int);
   SELECT EXISTS (SELECT 1 FROM outbox_relay_intents b WHERE b.row_ids && got) INTO intents;
-  -- Stale ids: those the re-read did not find unpublished leave the queue in the same statement
-  -- (an empty list costs no index probe).
   RETURN QUERY
-    WITH r AS (
-      SELECT o.id, o.idempotency_key, o.topic, o.message_key, o.event_type, o.payload::text AS payload,
-             o.published_at, o.relay_partition, o.relay_from_offset
-        FROM outbox o
-       WHERE o.id BETWEEN ids[1] AND ids[cardinality(ids)] AND o.id = ANY(ids)),
-    stale AS (
-      DELETE FROM outbox_pending p
-       WHERE p.id = ANY(ARRAY(SELECT x FROM unnest(ids) AS x
-                              EXCEPT SELECT r.id FROM r WHERE r.published_at IS NULL)))
-    SELECT q.x, r.idempotency_key, r.topic, r.message_key, r.event_type, r.payload, r.published_at,
-           r.relay_partition, r.relay_from_offset, q.x = ANY(got), intents
-      FROM unnest(ids) AS q(x) LEFT JOIN r ON r.id = q.x
-     ORDER BY q.x;
+    SELECT o.id, o.idempotency_key, o.topic, o.message_key, o.event_type, o.payload::text,
+           o.published_at, o.relay_partition, o.relay_from_offset, o.id = ANY(got), intents
+      FROM outbox o
+     WHERE o.id BETWEEN ids[1] AND ids[cardinality(ids)] AND o.id = ANY(ids)
+     ORDER BY o.id;
+  GET DIAGNOSTICS found_rows = ROW_COUNT;
+  IF found_rows < cardinality(ids) THEN
+    RETURN QUERY
+      WITH gone AS (
+        DELETE FROM outbox_pending p
+         WHERE p.id = ANY(ids) AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = p.id)
+        RETURNING p.id)
+      SELECT g.id, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::timestamptz,
+             NULL::integer, NULL::bigint, g.id = ANY(got), intents
+        FROM gone g;
+  END IF;
 END $$;

@@ -246,32 +246,47 @@ async function claimSelected(deps: BatchDeps, selected: OutboxRow[]): Promise<Cl
  * The next queued (unpublished) rows after `cursor`, locked and read under the locks in one round
  * trip (outbox_relay_claim, migrations 025 and 026: a fresh snapshot after the locks were taken).
  * `scanned` counts the queued ids looked at and `last` is the highest, stale ones included (their
- * row gone: a NULL idempotency key), so the cursor moves past them.
+ * row gone: a NULL idempotency key, after the rows), so the cursor moves past them. Rows found
+ * published although queued (published by another writer) leave the queue here.
  */
 async function claimNext(
   deps: BatchDeps,
   cursor: string,
   limit: number,
 ): Promise<Claimed & { scanned: number; last: string | null }> {
-  const r = await deps.lockClient.query<
-    Omit<OutboxRow, 'idempotency_key'> & {
-      idempotency_key: string | null;
-      locked: boolean;
-      has_intents: boolean;
-    }
-  >('SELECT * FROM outbox_relay_claim($1, $2, $3)', [cursor, limit, LOCK_CLASS]);
-  const rows: Claimed['rows'] = [];
+  type ClaimRow = Omit<OutboxRow, 'idempotency_key'> & {
+    idempotency_key: string | null;
+    locked: boolean;
+    has_intents: boolean;
+  };
+  const r = await deps.lockClient.query<ClaimRow>('SELECT * FROM outbox_relay_claim($1, $2, $3)', [
+    cursor,
+    limit,
+    LOCK_CLASS,
+  ]);
+  let rows = r.rows as Claimed['rows'];
   const lockedGone: string[] = [];
-  for (const x of r.rows) {
-    if (x.idempotency_key !== null) rows.push({ ...x, idempotency_key: x.idempotency_key });
-    else if (x.locked) lockedGone.push(x.id);
+  let last: bigint | null = null;
+  for (const x of r.rows) if (last === null || BigInt(x.id) > last) last = BigInt(x.id);
+  if (r.rows.some((x) => x.idempotency_key === null)) {
+    rows = [];
+    for (const x of r.rows) {
+      if (x.idempotency_key !== null) rows.push(x as Claimed['rows'][number]);
+      else if (x.locked) lockedGone.push(x.id);
+    }
+  }
+  const published = rows.filter((x) => x.published_at !== null).map((x) => x.id);
+  if (published.length > 0) {
+    await deps.lockClient.query('DELETE FROM outbox_pending WHERE id = ANY($1::bigint[])', [
+      bigintArray(published),
+    ]);
   }
   return {
     rows,
     lockedGone,
     hasIntents: r.rows.some((x) => x.has_intents),
     scanned: r.rows.length,
-    last: r.rows.length > 0 ? r.rows[r.rows.length - 1].id : null,
+    last: last === null ? null : last.toString(),
   };
 }
 
@@ -421,14 +436,16 @@ async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Pr
     // earlier attempt's record need no longer name them once this batch's intent is committed.
     const settled: string[] = [];
     for (const row of claimed.rows) {
-      const aggregate = row.message_key === null ? null : `${row.topic}\u0000${row.message_key}`;
+      // The aggregate's name is only built when some aggregate is held back, or to hold one back.
+      const aggregate = () => (row.message_key === null ? null : `${row.topic}\u0000${row.message_key}`);
       if (row.published_at) {
         // Published is final, whoever holds the row.
         result.alreadyPublished.push(row.idempotency_key);
         if (row.locked) settled.push(row.id);
-      } else if (!row.locked || (aggregate !== null && held.has(aggregate))) {
+      } else if (!row.locked || (held.size > 0 && held.has(aggregate() ?? ''))) {
         result.busy.push(row.idempotency_key);
-        if (aggregate !== null) held.add(aggregate);
+        const name = aggregate();
+        if (name !== null) held.add(name);
       } else {
         todo.push(row); // (its `locked` flag travels along unused)
         settled.push(row.id);
