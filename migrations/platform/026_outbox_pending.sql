@@ -36,27 +36,38 @@ CREATE TRIGGER outbox_pending_on_unpublish AFTER UPDATE OF published_at ON outbo
   FOR EACH ROW WHEN (OLD.published_at IS NOT NULL AND NEW.published_at IS NULL)
   EXECUTE FUNCTION outbox_pending_requeue();
 
--- The claim of 025, reading the queue instead of the partial index: the next queued ids after a
--- cursor, a session advisory lock tried on each, then the rows read again (VOLATILE: a fresh
--- snapshot after the locks were taken, see 025) by a range scan of the primary key between the
--- first and the last id (a quarter of the cost of one index descent per id). Queued ids whose row
--- is gone (see the invariant above) leave the queue here and come back after the rows, with a NULL
--- idempotency_key, so the caller's cursor moves past them; a queued row found published comes back
--- as such (the caller dequeues it).
+-- The claim of 025, reading the queue instead of the partial index, and doing in its one round
+-- trip what used to take three: it first releases the advisory locks of batches the caller has
+-- finished (unlock_ids); then takes the next queued ids after a cursor, tries a session advisory
+-- lock on each, and reads the rows again (VOLATILE: a fresh snapshot after the locks were taken,
+-- see 025) by a range scan of the primary key between the first and the last id; and, when no
+-- earlier attempt's record names a locked row and the caller passed start offsets (intent_*: for
+-- every partition of the topics it knows), commits this batch's intent record naming every locked
+-- id (returned as intent_id; the caller records the rows those starts do not cover separately).
+-- Queued ids whose row is gone (see the invariant above) leave the queue here and come back after
+-- the rows, with a NULL idempotency_key, so the caller's cursor moves past them; a queued row found
+-- published comes back as such (the caller dequeues it).
 DROP FUNCTION outbox_relay_claim(bigint, integer, integer);
-CREATE FUNCTION outbox_relay_claim(after_id bigint, max_rows integer, lock_class integer)
+CREATE FUNCTION outbox_relay_claim(
+  after_id bigint, max_rows integer, lock_class integer, unlock_ids bigint[],
+  intent_topics text[], intent_partitions integer[], intent_from bigint[]
+)
 RETURNS TABLE (
   id bigint, idempotency_key text, topic text, message_key text, event_type text, payload text,
   published_at timestamptz, relay_partition integer, relay_from_offset bigint, locked boolean,
-  has_intents boolean
+  has_intents boolean, intent_id bigint
 )
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   ids bigint[];
   got bigint[];
   intents boolean;
+  recorded bigint;
   found_rows integer;
 BEGIN
+  IF cardinality(unlock_ids) > 0 THEN
+    PERFORM pg_advisory_unlock(lock_class, (x % 2147483647)::int) FROM unnest(unlock_ids) AS x;
+  END IF;
   SELECT array_agg(q.id ORDER BY q.id) INTO ids
     FROM (SELECT p.id FROM outbox_pending p WHERE p.id > after_id ORDER BY p.id LIMIT max_rows) q;
   IF ids IS NULL THEN
@@ -65,9 +76,14 @@ BEGIN
   SELECT coalesce(array_agg(x), '{}') INTO got
     FROM unnest(ids) AS x WHERE pg_try_advisory_lock(lock_class, (x % 2147483647)::int);
   SELECT EXISTS (SELECT 1 FROM outbox_relay_intents b WHERE b.row_ids && got) INTO intents;
+  IF NOT intents AND cardinality(got) > 0 AND cardinality(intent_topics) > 0 THEN
+    INSERT INTO outbox_relay_intents (row_ids, topics, partitions, from_offsets)
+      VALUES (got, intent_topics, intent_partitions, intent_from)
+      RETURNING outbox_relay_intents.id INTO recorded;
+  END IF;
   RETURN QUERY
     SELECT o.id, o.idempotency_key, o.topic, o.message_key, o.event_type, o.payload::text,
-           o.published_at, o.relay_partition, o.relay_from_offset, o.id = ANY(got), intents
+           o.published_at, o.relay_partition, o.relay_from_offset, o.id = ANY(got), intents, recorded
       FROM outbox o
      WHERE o.id BETWEEN ids[1] AND ids[cardinality(ids)] AND o.id = ANY(ids)
      ORDER BY o.id;
@@ -79,7 +95,7 @@ BEGIN
          WHERE p.id = ANY(ids) AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = p.id)
         RETURNING p.id)
       SELECT g.id, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::timestamptz,
-             NULL::integer, NULL::bigint, g.id = ANY(got), intents
+             NULL::integer, NULL::bigint, g.id = ANY(got), intents, recorded
         FROM gone g;
   END IF;
 END $$;

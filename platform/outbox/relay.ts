@@ -198,8 +198,8 @@ interface PreparedBatch {
   /** Rows to produce, in outbox order. */
   rows: OutboxRow[];
   messages: Map<string, Message[]>;
-  /** The batch's intent record (outbox_relay_intents.id), deleted when the rows are marked. */
-  intentId: string | null;
+  /** The batch's intent records (outbox_relay_intents.id), deleted when the rows are marked. */
+  intentIds: string[];
 }
 
 /** Rows as read under this relay's locks (or found published), ready for prepare(). */
@@ -209,6 +209,11 @@ interface Claimed {
   hasIntents: boolean;
   /** Ids locked for rows that turned out to be gone (unlocked with the batch). */
   lockedGone?: string[];
+  /**
+   * The intent record the claim committed (naming every row it locked) and the (topic, partition)
+   * starts it holds; rows going elsewhere get a record of their own before they are sent.
+   */
+  recorded?: { intentId: string; covers: Map<string, Set<number>> };
 }
 
 /** Locks the selected rows and re-reads them under the locks (the saga's path, by keys). */
@@ -253,17 +258,31 @@ async function claimNext(
   deps: BatchDeps,
   cursor: string,
   limit: number,
+  unlockIds: string[],
 ): Promise<Claimed & { scanned: number; last: string | null }> {
   type ClaimRow = Omit<OutboxRow, 'idempotency_key'> & {
     idempotency_key: string | null;
     locked: boolean;
     has_intents: boolean;
+    intent_id: string | null;
   };
-  const r = await deps.lockClient.query<ClaimRow>('SELECT * FROM outbox_relay_claim($1, $2, $3)', [
-    cursor,
-    limit,
-    LOCK_CLASS,
-  ]);
+  // Every partition of every topic this session knows a start offset for (see BatchDeps.ends).
+  const starts: { topic: string; partition: number; from: string }[] = [];
+  for (const [topic, ends] of deps.ends) {
+    for (const [partition, from] of ends) starts.push({ topic, partition, from });
+  }
+  const r = await deps.lockClient.query<ClaimRow>(
+    'SELECT * FROM outbox_relay_claim($1, $2, $3, $4::bigint[], $5::text[], $6::int[], $7::bigint[])',
+    [
+      cursor,
+      limit,
+      LOCK_CLASS,
+      bigintArray(unlockIds),
+      starts.map((x) => x.topic),
+      starts.map((x) => x.partition),
+      starts.map((x) => x.from),
+    ],
+  );
   let rows = r.rows as Claimed['rows'];
   const lockedGone: string[] = [];
   let last: bigint | null = null;
@@ -281,10 +300,14 @@ async function claimNext(
       bigintArray(published),
     ]);
   }
+  const intentId = r.rows[0]?.intent_id ?? null;
+  const covers = new Map<string, Set<number>>();
+  for (const x of starts) covers.set(x.topic, (covers.get(x.topic) ?? new Set()).add(x.partition));
   return {
     rows,
     lockedGone,
     hasIntents: r.rows.some((x) => x.has_intents),
+    recorded: intentId === null ? undefined : { intentId, covers },
     scanned: r.rows.length,
     last: last === null ? null : last.toString(),
   };
@@ -312,9 +335,9 @@ async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayRe
 const PREPARED_AHEAD = 2;
 
 /**
- * Three stages joined by queues: claim+prepare (lock, read, commit the intent: lock connection and
- * pool), send (one produce request at a time, in claim order: order per aggregate), mark+unlock
- * (mark connection). The first failure stops the claim stage and any further send; batches already
+ * Three stages joined by queues: claim+prepare (release the locks of marked batches, lock, read and
+ * commit the intent in one round trip on the lock connection), send (one produce request at a
+ * time, in claim order: order per aggregate), mark (mark connection). The first failure stops the claim stage and any further send; batches already
  * acknowledged are still marked, prepared ones not yet sent are unlocked (their intent records,
  * naming rows that were never produced, only make the next relay look for them first).
  */
@@ -326,12 +349,18 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
     failure ??= { reason };
   };
   const ready = new BatchQueue(PREPARED_AHEAD);
+  // Locks of marked batches, released by the next claim in its own round trip.
+  const toUnlock: string[] = [];
 
   const claimStage = (async () => {
     let cursor = '0';
     try {
       for (;;) {
-        const claimed = await claimNext(deps, cursor, opts.limit);
+        const unlocking = toUnlock.splice(0);
+        const claimed = await claimNext(deps, cursor, opts.limit, unlocking).catch((err: unknown) => {
+          toUnlock.push(...unlocking);
+          throw err;
+        });
         if (claimed.last === null) break;
         cursor = claimed.last;
         const batch = await prepare(deps, claimed, held);
@@ -374,11 +403,12 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
       } catch (err) {
         fail(err);
       } finally {
-        await unlockRows(deps.lockClient, acked.lockedIds).catch(() => undefined);
+        toUnlock.push(...acked.lockedIds);
       }
     });
   }
   await Promise.all([claimStage, marking]);
+  await unlockRows(deps.lockClient, toUnlock.splice(0)).catch(() => undefined);
   if (failure) throw failure.reason;
   return total;
 }
@@ -451,8 +481,9 @@ async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Pr
         settled.push(row.id);
       }
     }
+    const recorded = claimed.recorded ? [claimed.recorded.intentId] : [];
     if (todo.length === 0 && settled.length === 0) {
-      return { result, lockedIds, rows: [], messages: new Map(), intentId: null };
+      return { result, lockedIds, rows: [], messages: new Map(), intentIds: recorded };
     }
     const earlier = claimed.hasIntents ? await earlierIntents(deps.pool, settled) : [];
     const pending = await recoverEarlierAttempts(deps, todo, earlier, result);
@@ -461,8 +492,15 @@ async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Pr
       pending,
       earlier.map((e) => e.id),
       settled,
+      claimed.recorded?.covers,
     );
-    return { result, lockedIds, rows: pending, messages, intentId };
+    return {
+      result,
+      lockedIds,
+      rows: pending,
+      messages,
+      intentIds: intentId === null ? recorded : [...recorded, intentId],
+    };
   } catch (err) {
     await unlockRows(deps.lockClient, lockedIds).catch(() => undefined);
     throw err;
@@ -601,13 +639,16 @@ async function ensureKnown(deps: BatchDeps, topic: string): Promise<number> {
 /**
  * Commits the batch's intent record (its row ids, and each target partition's end offset) and
  * builds its messages. In the same statement the earlier attempts' records stop naming the rows
- * this relay settled (deleted once they name none).
+ * this relay settled (deleted once they name none). No record is written when the claim already
+ * committed one whose starts (`covered`) include every (topic, partition) of the rows and there
+ * are no earlier records to trim.
  */
 async function commitIntent(
   deps: BatchDeps,
   rows: OutboxRow[],
   earlierIds: string[],
   settled: string[],
+  covered?: Map<string, Set<number>>,
 ): Promise<{ messages: Map<string, Message[]>; intentId: string | null }> {
   const partitions = new Map<string, number>();
   const starts: { topic: string; partition: number; from: string }[] = [];
@@ -623,15 +664,22 @@ async function commitIntent(
     // Where this session's last acknowledged batch ended, else the broker's end offset. Either is
     // taken while an earlier batch may still be in flight: it can only be lower than where this
     // batch lands, still a valid start for a scan.
-    const ends = deps.ends.get(topic);
-    const offsets = [...used].every((p) => ends?.has(p)) ? [] : await deps.admin.fetchTopicOffsets(topic);
-    for (const p of used) {
-      const from = ends?.get(p) ?? offsets.find((o) => o.partition === p)?.high ?? '0';
-      starts.push({ topic, partition: p, from });
+    const ends = deps.ends.get(topic) ?? new Map<number, string>();
+    if (![...used].every((p) => ends.has(p))) {
+      // The broker's end offsets now are a valid start for every later batch of this session too,
+      // which lets the next claims record the intent themselves (see outbox_relay_claim).
+      const offsets = await deps.admin.fetchTopicOffsets(topic);
+      for (const o of offsets) if (!ends.has(o.partition)) ends.set(o.partition, o.high);
+      deps.ends.set(topic, ends);
     }
+    for (const p of used) starts.push({ topic, partition: p, from: ends.get(p) ?? '0' });
   }
+  const recorded =
+    covered !== undefined &&
+    earlierIds.length === 0 &&
+    starts.every((x) => covered.get(x.topic)?.has(x.partition));
   let intentId: string | null = null;
-  if (rows.length > 0 || earlierIds.length > 0) {
+  if (!recorded && (rows.length > 0 || earlierIds.length > 0)) {
     // The intent is committed (synchronously) before producing: it is what a later attempt scans
     // from. Data-modifying CTEs make the trim of earlier records and the insert one atomic step.
     const r = await deps.pool.query<{ id: string }>(
@@ -700,13 +748,21 @@ async function send(deps: BatchDeps, b: PreparedBatch): Promise<void> {
 
 /** After the broker acknowledged the batch: the rows are published. */
 async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
-  if (b.rows.length === 0) return;
+  if (b.rows.length === 0) {
+    // Nothing sent (all held back or published already): the claim's record names no sent row.
+    if (b.intentIds.length > 0) {
+      await deps.markClient.query('DELETE FROM outbox_relay_intents WHERE id = ANY($1::bigint[])', [
+        bigintArray(b.intentIds),
+      ]);
+    }
+    return;
+  }
   const afterProduce = deps.hooks?.afterProduce;
   if (afterProduce) for (const r of b.rows) await afterProduce(r.idempotency_key);
   await markPublished(
     deps.markClient,
     b.rows.map((r) => r.id),
-    b.intentId,
+    b.intentIds,
   );
   b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
 }
@@ -722,16 +778,16 @@ async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
 async function markPublished(
   pool: Pool | PoolClient,
   ids: string[],
-  intentId: string | null = null,
+  intentIds: string[] = [],
 ): Promise<void> {
   if (ids.length === 0) return;
   await pool.query(
-    `WITH done AS (DELETE FROM outbox_relay_intents WHERE id = $2::bigint),
+    `WITH done AS (DELETE FROM outbox_relay_intents WHERE id = ANY($2::bigint[])),
      dequeued AS (DELETE FROM outbox_pending WHERE id = ANY($1::bigint[]))
      UPDATE outbox SET published_at = now(), last_error = NULL, attempts = attempts + 1
       WHERE id BETWEEN (SELECT min(x) FROM unnest($1::bigint[]) AS x) AND (SELECT max(x) FROM unnest($1::bigint[]) AS x)
         AND id = ANY($1::bigint[])`,
-    [bigintArray(ids), intentId],
+    [bigintArray(ids), bigintArray(intentIds)],
   );
 }
 
