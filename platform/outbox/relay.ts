@@ -75,10 +75,11 @@ export interface RelaySession {
   relayBatch(filter?: RelayFilter): Promise<RelayResult>;
   /**
    * Relays every unpublished row in outbox order, batch after batch, pipelined: while batch N is
-   * on its way to the broker, batch N+1 is locked and its intent committed, and batch N-1 is
-   * marked published. Sends stay strictly one after another (order per aggregate); an aggregate
-   * held back once stays held back for the rest of the call. Stops when the outbox is drained or
-   * `shouldContinue` says so; throws on the first failure (what was acknowledged stays marked).
+   * on its way to the broker, the next batches (up to PREPARED_AHEAD) are locked and their intents
+   * committed, and batch N-1 is marked published. Sends stay strictly one after another (order per
+   * aggregate); an aggregate held back once stays held back for the rest of the call. Stops when
+   * the outbox is drained or `shouldContinue` says so; throws on the first failure (what was
+   * acknowledged stays marked).
    */
   relayAll(opts: RelayAllOptions): Promise<RelayResult>;
   close(): Promise<void>;
@@ -179,8 +180,12 @@ export async function selectRows(pool: Pool, filter: RelayFilter): Promise<Outbo
     );
     return r.rows;
   }
+  // The queue of unpublished ids (migration 026) may still name rows published by another writer.
   const r = await pool.query<OutboxRow>(
-    `SELECT ${ROW_COLUMNS} FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+    `SELECT ${ROW_COLUMNS} FROM outbox WHERE id IN (
+       SELECT p.id FROM outbox_pending p JOIN outbox o USING (id) WHERE o.published_at IS NULL
+        ORDER BY p.id LIMIT $1)
+      ORDER BY id`,
     [filter.limit ?? DEFAULT_RELAY_BATCH],
   );
   return r.rows;
@@ -193,8 +198,8 @@ interface PreparedBatch {
   /** Rows to produce, in outbox order. */
   rows: OutboxRow[];
   messages: Map<string, Message[]>;
-  /** The batch's intent record (outbox_relay_intents.id), deleted when the rows are marked. */
-  intentId: string | null;
+  /** The batch's intent records (outbox_relay_intents.id), deleted when the rows are marked. */
+  intentIds: string[];
 }
 
 /** Rows as read under this relay's locks (or found published), ready for prepare(). */
@@ -202,6 +207,13 @@ interface Claimed {
   rows: (OutboxRow & { locked: boolean })[];
   /** Whether an earlier attempt's intent record may name one of them (look it up if so). */
   hasIntents: boolean;
+  /** Ids locked for rows that turned out to be gone (unlocked with the batch). */
+  lockedGone?: string[];
+  /**
+   * The intent record the claim committed (naming every row it locked) and the (topic, partition)
+   * starts it holds; rows going elsewhere get a record of their own before they are sent.
+   */
+  recorded?: { intentId: string; covers: Map<string, Set<number>> };
 }
 
 /** Locks the selected rows and re-reads them under the locks (the saga's path, by keys). */
@@ -236,15 +248,69 @@ async function claimSelected(deps: BatchDeps, selected: OutboxRow[]): Promise<Cl
 }
 
 /**
- * The next unpublished rows after `cursor`, locked and read under the locks in one round trip
- * (migration 025's outbox_relay_claim: a fresh snapshot after the locks were taken).
+ * The next queued (unpublished) rows after `cursor`, locked and read under the locks in one round
+ * trip (outbox_relay_claim, migrations 025 and 026: a fresh snapshot after the locks were taken).
+ * `scanned` counts the queued ids looked at and `last` is the highest, stale ones included (their
+ * row gone: a NULL idempotency key, after the rows), so the cursor moves past them. Rows found
+ * published although queued (published by another writer) leave the queue here.
  */
-async function claimNext(deps: BatchDeps, cursor: string, limit: number): Promise<Claimed> {
-  const r = await deps.lockClient.query<OutboxRow & { locked: boolean; has_intents: boolean }>(
-    'SELECT * FROM outbox_relay_claim($1, $2, $3)',
-    [cursor, limit, LOCK_CLASS],
+async function claimNext(
+  deps: BatchDeps,
+  cursor: string,
+  limit: number,
+  unlockIds: string[],
+): Promise<Claimed & { scanned: number; last: string | null }> {
+  type ClaimRow = Omit<OutboxRow, 'idempotency_key'> & {
+    idempotency_key: string | null;
+    locked: boolean;
+    has_intents: boolean;
+    intent_id: string | null;
+  };
+  // Every partition of every topic this session knows a start offset for (see BatchDeps.ends).
+  const starts: { topic: string; partition: number; from: string }[] = [];
+  for (const [topic, ends] of deps.ends) {
+    for (const [partition, from] of ends) starts.push({ topic, partition, from });
+  }
+  const r = await deps.lockClient.query<ClaimRow>(
+    'SELECT * FROM outbox_relay_claim($1, $2, $3, $4::bigint[], $5::text[], $6::int[], $7::bigint[])',
+    [
+      cursor,
+      limit,
+      LOCK_CLASS,
+      bigintArray(unlockIds),
+      starts.map((x) => x.topic),
+      starts.map((x) => x.partition),
+      starts.map((x) => x.from),
+    ],
   );
-  return { rows: r.rows, hasIntents: r.rows.some((x) => x.has_intents) };
+  let rows = r.rows as Claimed['rows'];
+  const lockedGone: string[] = [];
+  let last: bigint | null = null;
+  for (const x of r.rows) if (last === null || BigInt(x.id) > last) last = BigInt(x.id);
+  if (r.rows.some((x) => x.idempotency_key === null)) {
+    rows = [];
+    for (const x of r.rows) {
+      if (x.idempotency_key !== null) rows.push(x as Claimed['rows'][number]);
+      else if (x.locked) lockedGone.push(x.id);
+    }
+  }
+  const published = rows.filter((x) => x.published_at !== null).map((x) => x.id);
+  if (published.length > 0) {
+    await deps.lockClient.query('DELETE FROM outbox_pending WHERE id = ANY($1::bigint[])', [
+      bigintArray(published),
+    ]);
+  }
+  const intentId = r.rows[0]?.intent_id ?? null;
+  const covers = new Map<string, Set<number>>();
+  for (const x of starts) covers.set(x.topic, (covers.get(x.topic) ?? new Set()).add(x.partition));
+  return {
+    rows,
+    lockedGone,
+    hasIntents: r.rows.some((x) => x.has_intents),
+    recorded: intentId === null ? undefined : { intentId, covers },
+    scanned: r.rows.length,
+    last: last === null ? null : last.toString(),
+  };
 }
 
 async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayResult> {
@@ -262,64 +328,127 @@ async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayRe
   }
 }
 
-/** The next batch, prepared while the current one is sent. */
-type Lookahead = { selected: number; batch?: PreparedBatch };
+/**
+ * Prepared batches that may wait for the sender. The claim stage runs this far ahead, so a claim
+ * that takes longer than one send (a loaded database) does not leave the broker idle.
+ */
+const PREPARED_AHEAD = 2;
 
+/**
+ * Three stages joined by queues: claim+prepare (release the locks of marked batches, lock, read and
+ * commit the intent in one round trip on the lock connection), send (one produce request at a
+ * time, in claim order: order per aggregate), mark (mark connection). The first failure stops the claim stage and any further send; batches already
+ * acknowledged are still marked, prepared ones not yet sent are unlocked (their intent records,
+ * naming rows that were never produced, only make the next relay look for them first).
+ */
 async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayResult> {
   const total = emptyResult();
   const held = new Set<string>();
-  let cursor = '0';
-  const prepareNext = async (): Promise<Lookahead> => {
-    const claimed = await claimNext(deps, cursor, opts.limit);
-    if (claimed.rows.length === 0) return { selected: 0 };
-    cursor = claimed.rows[claimed.rows.length - 1].id;
-    return { selected: claimed.rows.length, batch: await prepare(deps, claimed, held) };
+  let failure: { reason: unknown } | undefined;
+  const fail = (reason: unknown) => {
+    failure ??= { reason };
   };
-  const finish = async (b: PreparedBatch) => {
-    try {
-      await markSent(deps, b);
-    } finally {
-      await unlockRows(deps.lockClient, b.lockedIds);
-    }
-    for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...b.result[k]);
-    opts.onBatch?.(total);
-  };
+  const ready = new BatchQueue(PREPARED_AHEAD);
+  // Locks of marked batches, released by the next claim in its own round trip.
+  const toUnlock: string[] = [];
 
-  let current = await prepareNext();
-  let finishing: Promise<void> = Promise.resolve();
-  try {
-    while (current.batch) {
-      const batch = current.batch;
-      const more = current.selected === opts.limit && (opts.shouldContinue?.() ?? true);
-      const next = more ? prepareNext() : Promise.resolve<Lookahead>({ selected: 0 });
-      // The previous batch's mark, this batch's send and the next batch's preparation overlap.
-      const [sent, marked, prepared] = await Promise.allSettled([send(deps, batch), finishing, next]);
-      if (
-        prepared.status === 'fulfilled' &&
-        prepared.value.batch &&
-        (sent.status === 'rejected' || marked.status === 'rejected')
-      ) {
-        await unlockRows(deps.lockClient, prepared.value.batch.lockedIds).catch(() => undefined);
+  const claimStage = (async () => {
+    let cursor = '0';
+    try {
+      for (;;) {
+        const unlocking = toUnlock.splice(0);
+        const claimed = await claimNext(deps, cursor, opts.limit, unlocking).catch((err: unknown) => {
+          toUnlock.push(...unlocking);
+          throw err;
+        });
+        if (claimed.last === null) break;
+        cursor = claimed.last;
+        const batch = await prepare(deps, claimed, held);
+        if (!(await ready.put(batch))) {
+          await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+          break;
+        }
+        if (claimed.scanned < opts.limit || !(opts.shouldContinue?.() ?? true) || failure) break;
       }
-      if (sent.status === 'rejected') {
-        await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
-        throw sent.reason;
-      }
-      if (marked.status === 'rejected') {
-        await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
-        throw marked.reason;
-      }
-      if (prepared.status === 'rejected') {
-        await finish(batch);
-        throw prepared.reason;
-      }
-      finishing = finish(batch);
-      current = prepared.value;
+    } catch (err) {
+      fail(err);
+    } finally {
+      ready.close();
     }
-  } finally {
-    await finishing;
+  })();
+
+  let marking: Promise<void> = Promise.resolve();
+  for (let batch = await ready.take(); batch; batch = await ready.take()) {
+    if (failure) {
+      ready.close();
+      await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+      continue;
+    }
+    try {
+      await send(deps, batch);
+    } catch (err) {
+      fail(err);
+      ready.close();
+      await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
+      continue;
+    }
+    const acked = batch;
+    // Marks follow one another (one connection), each after its own batch was acknowledged.
+    // An acknowledged batch is marked even after a later failure.
+    marking = marking.then(async () => {
+      try {
+        await markSent(deps, acked);
+        for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...acked.result[k]);
+        opts.onBatch?.(total);
+      } catch (err) {
+        fail(err);
+      } finally {
+        toUnlock.push(...acked.lockedIds);
+      }
+    });
   }
+  await Promise.all([claimStage, marking]);
+  await unlockRows(deps.lockClient, toUnlock.splice(0)).catch(() => undefined);
+  if (failure) throw failure.reason;
   return total;
+}
+
+/** A bounded first-in first-out queue of prepared batches between the claim and send stages. */
+class BatchQueue {
+  private readonly items: PreparedBatch[] = [];
+  private closed = false;
+  private wakeTaker?: () => void;
+  private wakePutter?: () => void;
+
+  constructor(private readonly capacity: number) {}
+
+  /** Waits for room; false if the queue was closed (the batch was not taken). */
+  async put(batch: PreparedBatch): Promise<boolean> {
+    while (!this.closed && this.items.length >= this.capacity) {
+      await new Promise<void>((resolve) => (this.wakePutter = resolve));
+    }
+    if (this.closed) return false;
+    this.items.push(batch);
+    this.wakeTaker?.();
+    return true;
+  }
+
+  /** The next batch; undefined once the queue is closed and empty. */
+  async take(): Promise<PreparedBatch | undefined> {
+    while (this.items.length === 0 && !this.closed) {
+      await new Promise<void>((resolve) => (this.wakeTaker = resolve));
+    }
+    const batch = this.items.shift();
+    this.wakePutter?.();
+    return batch;
+  }
+
+  /** No more puts; what is queued can still be taken. */
+  close(): void {
+    this.closed = true;
+    this.wakeTaker?.();
+    this.wakePutter?.();
+  }
 }
 
 /**
@@ -330,28 +459,31 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
 async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Promise<PreparedBatch> {
   const result = emptyResult();
   const lockedIds = claimed.rows.filter((r) => r.locked).map((r) => r.id);
+  lockedIds.push(...(claimed.lockedGone ?? []));
   try {
     const todo: OutboxRow[] = [];
     // Rows this relay holds and has settled (published already, or recovered or sent below): an
     // earlier attempt's record need no longer name them once this batch's intent is committed.
     const settled: string[] = [];
     for (const row of claimed.rows) {
-      const aggregate = row.message_key === null ? null : `${row.topic}\u0000${row.message_key}`;
+      // The aggregate's name is only built when some aggregate is held back, or to hold one back.
+      const aggregate = () => (row.message_key === null ? null : `${row.topic}\u0000${row.message_key}`);
       if (row.published_at) {
         // Published is final, whoever holds the row.
         result.alreadyPublished.push(row.idempotency_key);
         if (row.locked) settled.push(row.id);
-      } else if (!row.locked || (aggregate !== null && held.has(aggregate))) {
+      } else if (!row.locked || (held.size > 0 && held.has(aggregate() ?? ''))) {
         result.busy.push(row.idempotency_key);
-        if (aggregate !== null) held.add(aggregate);
+        const name = aggregate();
+        if (name !== null) held.add(name);
       } else {
-        const { locked: _locked, ...plain } = row;
-        todo.push(plain);
+        todo.push(row); // (its `locked` flag travels along unused)
         settled.push(row.id);
       }
     }
+    const recorded = claimed.recorded ? [claimed.recorded.intentId] : [];
     if (todo.length === 0 && settled.length === 0) {
-      return { result, lockedIds, rows: [], messages: new Map(), intentId: null };
+      return { result, lockedIds, rows: [], messages: new Map(), intentIds: recorded };
     }
     const earlier = claimed.hasIntents ? await earlierIntents(deps.pool, settled) : [];
     const pending = await recoverEarlierAttempts(deps, todo, earlier, result);
@@ -360,8 +492,15 @@ async function prepare(deps: BatchDeps, claimed: Claimed, held: Set<string>): Pr
       pending,
       earlier.map((e) => e.id),
       settled,
+      claimed.recorded?.covers,
     );
-    return { result, lockedIds, rows: pending, messages, intentId };
+    return {
+      result,
+      lockedIds,
+      rows: pending,
+      messages,
+      intentIds: intentId === null ? recorded : [...recorded, intentId],
+    };
   } catch (err) {
     await unlockRows(deps.lockClient, lockedIds).catch(() => undefined);
     throw err;
@@ -372,7 +511,7 @@ async function lockRows(client: PoolClient, ids: string[]): Promise<Set<string>>
   const r = await client.query<{ id: string }>(
     `SELECT id::text FROM unnest($2::bigint[]) AS id
       WHERE pg_try_advisory_lock($1, (id % 2147483647)::int)`,
-    [LOCK_CLASS, ids],
+    [LOCK_CLASS, bigintArray(ids)],
   );
   return new Set(r.rows.map((x) => x.id));
 }
@@ -381,7 +520,7 @@ async function unlockRows(client: PoolClient, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await client.query(
     `SELECT pg_advisory_unlock($1, (id % 2147483647)::int) FROM unnest($2::bigint[]) AS id`,
-    [LOCK_CLASS, ids],
+    [LOCK_CLASS, bigintArray(ids)],
   );
 }
 
@@ -405,7 +544,7 @@ async function earlierIntents(pool: Pool, ids: string[]): Promise<EarlierIntent[
   }>(
     `SELECT id::text, row_ids::text[] AS row_ids, topics, partitions, from_offsets::text[] AS from_offsets
        FROM outbox_relay_intents WHERE row_ids && $1::bigint[]`,
-    [ids],
+    [bigintArray(ids)],
   );
   return r.rows.map((x) => ({
     id: x.id,
@@ -500,13 +639,16 @@ async function ensureKnown(deps: BatchDeps, topic: string): Promise<number> {
 /**
  * Commits the batch's intent record (its row ids, and each target partition's end offset) and
  * builds its messages. In the same statement the earlier attempts' records stop naming the rows
- * this relay settled (deleted once they name none).
+ * this relay settled (deleted once they name none). No record is written when the claim already
+ * committed one whose starts (`covered`) include every (topic, partition) of the rows and there
+ * are no earlier records to trim.
  */
 async function commitIntent(
   deps: BatchDeps,
   rows: OutboxRow[],
   earlierIds: string[],
   settled: string[],
+  covered?: Map<string, Set<number>>,
 ): Promise<{ messages: Map<string, Message[]>; intentId: string | null }> {
   const partitions = new Map<string, number>();
   const starts: { topic: string; partition: number; from: string }[] = [];
@@ -522,15 +664,22 @@ async function commitIntent(
     // Where this session's last acknowledged batch ended, else the broker's end offset. Either is
     // taken while an earlier batch may still be in flight: it can only be lower than where this
     // batch lands, still a valid start for a scan.
-    const ends = deps.ends.get(topic);
-    const offsets = [...used].every((p) => ends?.has(p)) ? [] : await deps.admin.fetchTopicOffsets(topic);
-    for (const p of used) {
-      const from = ends?.get(p) ?? offsets.find((o) => o.partition === p)?.high ?? '0';
-      starts.push({ topic, partition: p, from });
+    const ends = deps.ends.get(topic) ?? new Map<number, string>();
+    if (![...used].every((p) => ends.has(p))) {
+      // The broker's end offsets now are a valid start for every later batch of this session too,
+      // which lets the next claims record the intent themselves (see outbox_relay_claim).
+      const offsets = await deps.admin.fetchTopicOffsets(topic);
+      for (const o of offsets) if (!ends.has(o.partition)) ends.set(o.partition, o.high);
+      deps.ends.set(topic, ends);
     }
+    for (const p of used) starts.push({ topic, partition: p, from: ends.get(p) ?? '0' });
   }
+  const recorded =
+    covered !== undefined &&
+    earlierIds.length === 0 &&
+    starts.every((x) => covered.get(x.topic)?.has(x.partition));
   let intentId: string | null = null;
-  if (rows.length > 0 || earlierIds.length > 0) {
+  if (!recorded && (rows.length > 0 || earlierIds.length > 0)) {
     // The intent is committed (synchronously) before producing: it is what a later attempt scans
     // from. Data-modifying CTEs make the trim of earlier records and the insert one atomic step.
     const r = await deps.pool.query<{ id: string }>(
@@ -544,12 +693,12 @@ async function commitIntent(
        SELECT $1::bigint[], $2::text[], $3::int[], $4::bigint[] WHERE cardinality($1::bigint[]) > 0
        RETURNING id::text`,
       [
-        rows.map((r) => r.id),
+        bigintArray(rows.map((r) => r.id)),
         starts.map((s) => s.topic),
         starts.map((s) => s.partition),
         starts.map((s) => s.from),
-        settled,
-        earlierIds,
+        bigintArray(settled),
+        bigintArray(earlierIds),
       ],
     );
     intentId = r.rows[0]?.id ?? null;
@@ -599,31 +748,55 @@ async function send(deps: BatchDeps, b: PreparedBatch): Promise<void> {
 
 /** After the broker acknowledged the batch: the rows are published. */
 async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
-  if (b.rows.length === 0) return;
-  for (const r of b.rows) await deps.hooks?.afterProduce?.(r.idempotency_key);
+  if (b.rows.length === 0) {
+    // Nothing sent (all held back or published already): the claim's record names no sent row.
+    if (b.intentIds.length > 0) {
+      await deps.markClient.query('DELETE FROM outbox_relay_intents WHERE id = ANY($1::bigint[])', [
+        bigintArray(b.intentIds),
+      ]);
+    }
+    return;
+  }
+  const afterProduce = deps.hooks?.afterProduce;
+  if (afterProduce) for (const r of b.rows) await afterProduce(r.idempotency_key);
   await markPublished(
     deps.markClient,
     b.rows.map((r) => r.id),
-    b.intentId,
+    b.intentIds,
   );
   b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
 }
 
 /**
  * Marks rows published (attempts counts sends, so it is counted here and on a failed send) and, in
- * the same statement, deletes the batch's intent record: a record never outlives its marks, nor
- * do marks exist without the record having been committed first.
+ * the same statement, deletes the batch's intent record (a record never outlives its marks, nor do
+ * marks exist without the record having been committed first) and the rows' ids from the queue of
+ * unpublished rows (migration 026). No index names a column this changes, so each row's new version
+ * is a HOT update on its own page; the rows are found by a range scan of the primary key between
+ * the lowest and the highest id (a batch is a run of consecutive ids, save for rows held back).
  */
 async function markPublished(
   pool: Pool | PoolClient,
   ids: string[],
-  intentId: string | null = null,
+  intentIds: string[] = [],
 ): Promise<void> {
+  if (ids.length === 0) return;
   await pool.query(
-    `WITH done AS (DELETE FROM outbox_relay_intents WHERE id = $2::bigint)
-     UPDATE outbox SET published_at = now(), last_error = NULL, attempts = attempts + 1 WHERE id = ANY($1)`,
-    [ids, intentId],
+    `WITH done AS (DELETE FROM outbox_relay_intents WHERE id = ANY($2::bigint[])),
+     dequeued AS (DELETE FROM outbox_pending WHERE id = ANY($1::bigint[]))
+     UPDATE outbox SET published_at = now(), last_error = NULL, attempts = attempts + 1
+      WHERE id BETWEEN (SELECT min(x) FROM unnest($1::bigint[]) AS x) AND (SELECT max(x) FROM unnest($1::bigint[]) AS x)
+        AND id = ANY($1::bigint[])`,
+    [bigintArray(ids), bigintArray(intentIds)],
   );
+}
+
+/**
+ * A bigint[] parameter as its array literal. The ids are bigint values read back as text (digits
+ * only), so nothing needs quoting; this skips pg's per-element escaping of a JavaScript array.
+ */
+export function bigintArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
 }
 
 async function recordError(pool: Pool, ids: string[], err: unknown): Promise<void> {

@@ -23,7 +23,7 @@ export interface OutboxBacklog {
   unpublished: number;
   /** Rows an earlier relay attempt produced or tried to produce (checked on the topic first). */
   withIntent: number;
-  /** Distinct message keys (aggregates) with unpublished rows. */
+  /** Aggregates (distinct topic and message key) with unpublished rows. */
   aggregates: number;
   topics: { topic: string; rows: number; oldest: string }[];
 }
