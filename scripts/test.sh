@@ -15,6 +15,10 @@ phase "lock file agrees with package.json"
 bash scripts/check-lock.sh
 phase "start the local stack (installs tools on first run)"
 bash scripts/stack/stack.sh up
+phase "alert rules (promtool) and the test run's silence of the platform's alerts"
+promtool check rules config/prometheus/rules.yml
+silence_id="$(bash scripts/test-silence.sh start)"
+trap 'bash scripts/test-silence.sh end "$silence_id"' EXIT
 phase "type-check"
 node_modules/.bin/tsc -p tsconfig.json --noEmit
 phase "lint"
