@@ -1,33 +1,36 @@
-// The demo (`npm run demo`, after scripts/demo.sh started the stack): drives the whole system the
-// way an operator would, through the `rebound` CLI and Alertmanager webhooks, while this script
-// plays the infrastructure's part (producing a poison message, checking Postgres).
-//
-//   1. a health probe, triggered by hand
-//   2. a poison message crashes the reference notification consumer; Alertmanager reports the
-//      crash loop (three duplicate deliveries, as an HA pair would); one incident quarantines the
-//      message, moves the group past it and restarts the consumer in safe mode
-//   3. the kill switch holds a recovery; resume lets it finish
-//   4. an org is deleted through the saga, with a human approval at the point of no return
+// The demo (`npm run demo`, after scripts/demo.sh started the stack): real faults, one scenario
+// after another, and the real path acts on each: the platform exporter measures the fault,
+// Prometheus fires its rule, Alertmanager delivers the alert to Rebound's webhook, Rebound runs
+// the playbook (approvals as the demo approver after a pause, or by a person with --interactive),
+// and the alert resolves. The scenarios are in scripts/demo/scenarios/, the runner in
+// scripts/demo/scenario.ts; this file keeps the preflight and the command line.
 //
 // Every run is independent of what ran before (npm test, an earlier demo that failed halfway, a
 // restarted stack): a preflight waits for the reference consumer, releases a kill switch left
-// engaged, closes recoveries a failed run left open and lets Rebound recover a poison message a
-// failed run left on the topic; each run uses its own event ids, fingerprints, resources and org,
-// and recognises its own poison message by partition and offset.
+// engaged, closes recoveries a failed run left open, lets Rebound recover a poison message a
+// failed run left on the topic and expires a silence an interrupted npm test left; each run uses
+// resources of its own (consumer group and topic, orgs, cache keys, outbox topic) and removes them.
 //
-// Usage: tsx scripts/demo.ts [--quick]   (--quick: skip the org deletion)
+// Usage: tsx scripts/demo.ts [--quick] [--interactive] [--only NAME[,NAME]] [--approval-pause S]
+//   --quick        skip the org scenario (the slowest)
+//   --interactive  at an approval gate, print the command and wait for a person instead
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type ControlState, type IncidentSummary, type IncidentView } from '../shared/api/schemas';
-import { type IntakeResult } from '../client/service/types';
 import { loadConfig } from '../shared/config';
 import { healthKey, instancesKey, type HealthRecord } from '../shared/consumer-control';
 import { REPO_ROOT } from '../shared/paths';
 import { NOTIFICATIONS_GROUP, NOTIFICATIONS_TOPIC } from '../platform/notifications/topic';
 import { readDevTokens } from '../client/auth/dev-tokens';
 import { readControl, writeControl } from '../consumer/control-store';
-import { createKafka, createPool, createRedis } from '../workers/clients';
+import { Demo } from './demo/harness';
+import { monitoringPreflight } from './demo/monitoring-preflight';
+import { runScenario, type ScenarioResult } from './demo/scenario';
+import { selectScenarios } from './demo/scenarios';
+import { summaryTable, whereToLook } from './demo/summary';
+import { createRedis } from '../workers/clients';
 
 const config = loadConfig();
 const API = `http://${config.api.host}:${config.api.port}`;
@@ -208,218 +211,44 @@ async function preflight(): Promise<void> {
   }
 }
 
-function healthProbe(): void {
-  banner('1. A health probe, triggered by hand');
-  // A resource of this run's own: the same resource probed again and again within the routing
-  // file's recurrence window is a fault that "did not hold" and goes to a human instead.
-  const resource = `stack:demo-probe-${randomUUID().slice(0, 8)}`;
-  rebound(['trigger', 'health-probe', '--resource', resource, '--reason', 'demo', '--wait']);
-}
-
-async function poisonMessage(): Promise<void> {
-  banner('2. A poison message crash-loops the notification consumer');
-  const run = randomUUID().slice(0, 8);
-  const kafka = createKafka(config, 'rebound-demo');
-  const redis = createRedis(config, 'rebound-demo');
-  const pool = createPool(config, 'platform', 2);
-  const producer = kafka.producer({ idempotent: true });
-  try {
-    const orgId = randomUUID();
-    const event = (i: number) => ({
-      key: orgId,
-      value: JSON.stringify({ eventId: `demo-${run}-${i}`, orgId, type: 'invoice.paid', amount: i }),
-    });
-    await producer.connect();
-    await producer.send({ topic: TOPIC, messages: Array.from({ length: 10 }, (_, i) => event(i)) });
-    const [poison] = await producer.send({
-      topic: TOPIC,
-      messages: [{ key: orgId, value: `{"eventId":"demo-${run}-poison","type":"broken"` }],
-    });
-    const poisonRef = `${TOPIC}:${poison.partition}:${poison.baseOffset}`;
-    await producer.send({ topic: TOPIC, messages: Array.from({ length: 10 }, (_, i) => event(10 + i)) });
-    note(
-      `produced 10 events, 1 malformed event, 10 more events to ${TOPIC} (all with key ${orgId.slice(0, 8)}…)`,
-    );
-
-    // This run's poison message, recognised by its partition and offset (an earlier run's halt
-    // may still be in the health record).
-    let failing: HealthRecord['lastError'] = null;
-    let health: HealthRecord[] = [];
-    for (let i = 0; i < 60 && !failing; i++) {
-      health = await consumerHealth(redis);
-      failing =
-        health
-          .map((h) => h.lastError)
-          .find((e) => e && `${e.topic}:${e.partition}:${e.offset}` === poisonRef) ?? null;
-      if (!failing) await sleep(500);
-    }
-    if (!failing) {
-      throw new DemoFailure(
-        `the consumer did not halt on the malformed event ${poisonRef} within 30 s; it reports: ${describeHealth(health)}`,
-      );
-    }
-    check(true, `the consumer stopped itself at ${poisonRef} (${failing.error})`);
-
-    note('Alertmanager (an HA pair) delivers the crash-loop alert three times:');
-    const fingerprint = `demo${run}`;
-    const alert = {
-      status: 'firing',
-      labels: { alertname: 'KafkaConsumerCrashLoop', group: GROUP, topic: TOPIC, severity: 'critical' },
-      annotations: { summary: 'notification-consumer keeps failing', monitorFor: '20s', checkEvery: '5s' },
-      startsAt: new Date().toISOString(),
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prometheus.local/graph',
-      fingerprint,
-    };
-    const webhook = {
-      version: '4',
-      groupKey: `{}:{alertname="KafkaConsumerCrashLoop"}`,
-      status: 'firing',
-      receiver: 'rebound',
-      groupLabels: { alertname: 'KafkaConsumerCrashLoop' },
-      commonLabels: alert.labels,
-      commonAnnotations: alert.annotations,
-      externalURL: 'http://alertmanager.local',
-      truncatedAlerts: 0,
-      alerts: [alert],
-    };
-    const replies = await Promise.all(
-      [0, 1, 2].map(() => api<IntakeResult>('POST', '/v1/alerts/alertmanager', 'alertmanager', webhook)),
-    );
-    const actions = replies.map((r) => r.incidents[0].action).sort();
-    note(`POST /v1/alerts/alertmanager ×3 → ${actions.join(', ')}`);
-    check(actions.filter((a) => a === 'started').length <= 1, 'one incident, the duplicates attached to it');
-    const incidentId = replies[0].incidents[0].incidentId;
-
-    const view = await follow(incidentId);
-    const result = view.incident.result;
-    check(result?.outcome === 'recovered', `incident closed ${result?.outcome}: ${result?.summary}`);
-
-    const counts = await pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM notifications WHERE event_id LIKE $1`,
-      [`demo-${run}-%`],
-    );
-    check(
-      counts.rows[0].n === 20,
-      `all 20 good events are in Postgres exactly once (${counts.rows[0].n} rows), the poison one is not`,
-    );
-    // Normal mode is restored by the playbook's last step; the consumer rejoins the group after it.
-    let after: HealthRecord[] = [];
-    for (let i = 0; i < 60; i++) {
-      after = await consumerHealth(redis);
-      if (after.some((h) => h.state === 'running' && h.mode === 'normal')) break;
-      await sleep(500);
-    }
-    check(
-      after.some((h) => h.state === 'running' && h.mode === 'normal'),
-      `the consumer runs again in normal mode (${describeHealth(after)})`,
-    );
-
-    rebound(['status', incidentId]);
-    rebound(['report', incidentId]);
-  } finally {
-    await producer.disconnect().catch(() => undefined);
-    await Promise.allSettled([redis.quit(), pool.end()]);
-  }
-}
-
-async function killSwitch(): Promise<void> {
-  banner('3. The kill switch holds recoveries; resume lets them finish');
-  rebound(['pause', '--reason', 'demo: change freeze']);
-  const resource = `stack:demo-${randomUUID().slice(0, 8)}`;
-  const out = rebound(['--json', 'trigger', 'health-probe', '--resource', resource, '--reason', 'demo'], {
-    quiet: true,
-  });
-  const { incidentId } = JSON.parse(out) as { incidentId: string };
-  try {
-    await sleep(3_000);
-    const held = await api<IncidentView>(
-      'GET',
-      `/v1/incidents/${encodeURIComponent(incidentId)}`,
-      'operator',
-    );
-    check(
-      held.running && held.runs.length === 0,
-      `incident ${incidentId} waits: no recovery started while paused`,
-    );
-  } finally {
-    rebound(['resume']);
-  }
-  const done = await follow(incidentId);
-  check(done.incident.result?.outcome === 'recovered', 'after resume it ran and recovered');
-}
-
-async function orgDeletion(): Promise<void> {
-  banner('4. Deleting an org: saga, grace period, approval at the point of no return');
-  const created = JSON.parse(
-    rebound([
-      '--json',
-      'platform',
-      'org',
-      'create',
-      '--members',
-      '5',
-      '--workflows',
-      '3',
-      '--notifications',
-      '10',
-    ]),
-  ) as { orgId?: string; id?: string };
-  const orgId = created.orgId ?? created.id;
-  check(typeof orgId === 'string', `created org ${orgId}`);
-  const out = rebound([
-    '--json',
-    'trigger',
-    'org-deletion',
-    '--resource',
-    `org:${orgId}`,
-    '--params',
-    JSON.stringify({ orgId, gracePeriod: '5s', mode: 'delete' }),
-    '--reason',
-    'customer asked to close the account',
-  ]);
-  const { incidentId } = JSON.parse(out) as { incidentId: string };
-  const waiting = await follow(incidentId, (v) => !v.running || !!(v.playbook ?? v.incident).pendingApproval);
-  if ((waiting.playbook ?? waiting.incident).pendingApproval) {
-    rebound(['approve', incidentId, '--as', 'alice', '--comment', 'verified with the customer']);
-  }
-  const done = await follow(incidentId);
-  check(
-    done.incident.result?.outcome === 'recovered',
-    `incident closed ${done.incident.result?.outcome}: ${done.incident.result?.summary}`,
-  );
-  const pool = createPool(config, 'platform', 1);
-  try {
-    const tables = await pool.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id'`,
-    );
-    let left = 0;
-    for (const { table_name } of tables.rows) {
-      left += (
-        await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table_name} WHERE org_id = $1`, [
-          orgId,
-        ])
-      ).rows[0].n;
-    }
-    left += (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM orgs WHERE id = $1', [orgId]))
-      .rows[0].n;
-    check(left === 0, `no row references the org in any of ${tables.rows.length + 1} platform tables`);
-  } finally {
-    await pool.end();
-  }
-}
-
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      interactive: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'approval-pause': { type: 'string', default: '3' },
+    },
+  });
   rebound(['stack', 'status']);
   await preflight();
-  healthProbe();
-  await poisonMessage();
-  await killSwitch();
-  if (!quick) await orgDeletion();
-  banner(`Done in ${elapsed()}`);
-  note(`Temporal web UI: http://${config.temporal.address.split(':')[0]}:${config.temporal.uiPort}`);
-  note(`API: ${API}/openapi.json · incidents: rebound list · stop everything: rebound stack down`);
+  const demo = new Demo(
+    config,
+    { interactive: values.interactive, approvalPauseS: Number(values['approval-pause']) },
+    randomUUID().slice(0, 8),
+  );
+  const results: ScenarioResult[] = [];
+  try {
+    await monitoringPreflight(demo);
+    for (const [i, s] of selectScenarios(values.only, values.quick).entries()) {
+      results.push(await runScenario(demo, s, i + 1));
+    }
+  } finally {
+    await demo.close();
+  }
+  banner(`Summary (run ${demo.run}, ${elapsed()}; times after each fault's injection)`);
+  for (const line of summaryTable(results)) console.log(line);
+  console.log('');
+  for (const line of whereToLook(config, results)) note(line);
+  const failed = results.filter((r) => r.error || r.outcome !== 'recovered' || r.resolvedAt === undefined);
+  if (failed.length > 0) {
+    throw new DemoFailure(
+      `${failed.length} of ${results.length} scenarios did not recover with their alert resolved: ${failed
+        .map((r) => `${r.name} (${r.error ?? r.outcome})`)
+        .join('; ')}`,
+    );
+  }
+  note(`every scenario recovered and every alert resolved`);
 }
 
 main().catch((err: unknown) => {
