@@ -25,6 +25,9 @@ export async function removeDemoOrg(demo: Demo, orgId: string): Promise<void> {
       await client.query(`DELETE FROM ${quoteIdent(t)} WHERE org_id = $1`, [orgId]);
     }
     await client.query('DELETE FROM orgs WHERE id = $1', [orgId]);
+    // Events about the demo org still waiting in the outbox (a resync's EntitlementsResynced)
+    // describe an org that never existed outside the demo: they go with it.
+    await client.query('DELETE FROM outbox WHERE message_key = $1 AND published_at IS NULL', [orgId]);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

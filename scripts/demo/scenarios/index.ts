@@ -2,10 +2,24 @@
 // (entitlement namespace, outbox, replicated dataset) after.
 import { DemoFailure } from '../harness';
 import { type Scenario } from '../scenario';
+import { cacheCorruptionScenario } from './cache-corruption';
+import { orphanedOrgScenario } from './orphaned-org';
+import { outboxKafkaScenario } from './outbox-kafka';
 import { poisonMessageScenario } from './poison-message';
+import { regionsDivergedScenario } from './regions-diverged';
+import { staleEntitlementsScenario } from './stale-entitlements';
 
 export function allScenarios(): Scenario[] {
-  return [poisonMessageScenario()];
+  // The outbox scenario runs before the resync, whose EntitlementsResynced events would otherwise
+  // already be waiting in the outbox (they are removed with the demo's org).
+  return [
+    poisonMessageScenario(),
+    cacheCorruptionScenario(),
+    orphanedOrgScenario(),
+    outboxKafkaScenario(),
+    staleEntitlementsScenario(),
+    regionsDivergedScenario(),
+  ];
 }
 
 /** `--only a,b` picks scenarios by name; `--quick` leaves out the org scenario. */
