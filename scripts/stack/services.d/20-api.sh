@@ -9,7 +9,13 @@ api_start() {
   require_free_port "$REBOUND_API_HOST" "$REBOUND_API_PORT" REBOUND_API_PORT
   (cd "$REPO_ROOT" && node_modules/.bin/tsx client/auth/write-dev-tokens.ts) >&2 || die "could not write the dev tokens"
   # The dev stack's safety policy (short windows for the demo); production uses config/policy.yaml.
+  # The dev stack's guardrail windows (config/routing.dev-overrides.yaml), same routes.
+  if [ -z "${REBOUND_ROUTING_FILE:-}" ]; then
+    (cd "$REPO_ROOT" && node_modules/.bin/tsx scripts/stack/dev-routing.ts "$DATA_DIR/routing.dev.yaml") ||
+      die "could not write the dev routing file"
+  fi
   (cd "$REPO_ROOT" && export REBOUND_POLICY_FILE="${REBOUND_POLICY_FILE:-$REPO_ROOT/config/policy.dev.yaml}" &&
+    export REBOUND_ROUTING_FILE="${REBOUND_ROUTING_FILE:-$DATA_DIR/routing.dev.yaml}" &&
     start_detached api "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/client/api/main.ts")
 }
 
