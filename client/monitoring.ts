@@ -85,6 +85,14 @@ export class Monitoring {
     return body.data.groups.flatMap((g) => g.rules.map((r) => r.name));
   }
 
+  /** The `for:` of an alerting rule, in seconds (undefined when no rule has that name). */
+  async ruleForSeconds(alertname: string): Promise<number | undefined> {
+    const body = await getJson<{ data: { groups: { rules: { name: string; duration: number }[] }[] } }>(
+      `${prometheusUrl(this.config)}/api/v1/rules?type=alert`,
+    );
+    return body.data.groups.flatMap((g) => g.rules).find((r) => r.name === alertname)?.duration;
+  }
+
   /** Scrape targets and whether each answered its last scrape. */
   async targets(): Promise<{ job: string; health: string; lastError: string }[]> {
     const body = await getJson<{

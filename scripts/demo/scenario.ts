@@ -58,7 +58,7 @@ export async function runScenario(demo: Demo, s: Scenario, index: number): Promi
     demo.step(`fault injected; waiting for Prometheus to fire {${labelText}}`);
 
     let pendingSeen = false;
-    await waitFor(
+    const firing = await waitFor(
       `Prometheus firing ${want.alertname}`,
       async () => {
         const a = (await demo.monitoring.prometheusAlerts()).find((x) => labelsMatch(x.labels, want));
@@ -71,8 +71,11 @@ export async function runScenario(demo: Demo, s: Scenario, index: number): Promi
       180_000,
       250,
     );
-    r.firedAt = Date.now();
-    demo.step(`Prometheus: ${want.alertname} firing`);
+    // Prometheus's own account: pending since activeAt, firing once the rule's `for:` has passed
+    // (its API has no separate firing time; polling would add the poll interval).
+    const forS = (await demo.monitoring.ruleForSeconds(want.alertname)) ?? 0;
+    r.firedAt = Date.parse(firing.activeAt) + forS * 1000;
+    demo.step(`Prometheus: ${want.alertname} firing (active since ${firing.activeAt}, for: ${forS}s)`);
 
     const am = await waitFor(
       'the alert in Alertmanager',
