@@ -227,6 +227,20 @@ async function main(): Promise<void> {
     { interactive: values.interactive, approvalPauseS: Number(values['approval-pause']) },
     randomUUID().slice(0, 8),
   );
+  // Interrupted (Ctrl-C): stop the processes the demo started; its per-run data stays, named
+  // after the run, and never blocks a later run.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const pid of demo.children) {
+        try {
+          process.kill(-pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+      process.exit(130);
+    });
+  }
   const results: ScenarioResult[] = [];
   try {
     await monitoringPreflight(demo);

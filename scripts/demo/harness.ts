@@ -31,6 +31,8 @@ export class Demo {
   readonly pool: Pool;
   readonly redis: Redis;
   readonly kafka: Kafka;
+  /** Process groups the demo started (its own consumer): stopped if the demo is interrupted. */
+  readonly children = new Set<number>();
   /** This run's id: every resource the demo creates carries it. */
   readonly run: string;
   private readonly t0 = Date.now();

@@ -62,6 +62,7 @@ export function poisonMessageScenario(): Scenario {
           detached: true,
         },
       );
+      if (consumer.pid) demo.children.add(consumer.pid);
       demo.step(
         `started a notification consumer of this run: group ${group} on ${topic} (pid ${consumer.pid})`,
       );
@@ -124,6 +125,7 @@ export function poisonMessageScenario(): Scenario {
     async cleanup(demo: Demo) {
       if (process.env.REBOUND_DEMO_KEEP === '1') return;
       if (consumer?.pid) {
+        demo.children.delete(consumer.pid);
         try {
           process.kill(-consumer.pid, 'SIGTERM');
         } catch {
