@@ -19,6 +19,10 @@ phase "headless browser for the console tests (Debian chromium)"
 bash scripts/ensure-chromium.sh
 phase "build the operator console"
 node_modules/.bin/tsc -p console/tsconfig.json
+phase "alert rules (promtool) and the test run's silence of the platform's alerts"
+promtool check rules config/prometheus/rules.yml
+silence_id="$(bash scripts/test-silence.sh start)"
+trap 'bash scripts/test-silence.sh end "$silence_id"' EXIT
 phase "type-check"
 node_modules/.bin/tsc -p tsconfig.json --noEmit
 phase "lint"

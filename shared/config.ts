@@ -42,6 +42,11 @@ const schema = z.object({
     .int()
     .min(16 * 1_048_576, 'at least 16 MiB (16777216)')
     .default(16 * 1_048_576),
+  // Issue 13: the reference platform's exporter, Prometheus and Alertmanager of the local stack.
+  REBOUND_EXPORTER_PORT: port.default(9102),
+  REBOUND_PROMETHEUS_PORT: port.default(9090),
+  REBOUND_ALERTMANAGER_PORT: port.default(9093),
+  REBOUND_ALERTMANAGER_CLUSTER_PORT: port.default(9094),
   REBOUND_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** json: one object a line; pretty: readable lines; auto: pretty on a terminal, else json. */
   REBOUND_LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
@@ -62,6 +67,13 @@ export interface ReboundConfig {
   redis: { url: string };
   kafka: { brokers: string[]; controllerPort: number };
   api: { host: string; port: number; /** Request body limit, bytes. */ bodyLimit: number };
+  /** Loopback ports of the monitoring part of the local stack (issue 13). */
+  monitoring: {
+    exporterPort: number;
+    prometheusPort: number;
+    alertmanagerPort: number;
+    alertmanagerClusterPort: number;
+  };
   logLevel: RawConfig['REBOUND_LOG_LEVEL'];
   logFormat: RawConfig['REBOUND_LOG_FORMAT'];
   raw: RawConfig;
@@ -97,6 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReboundConfig 
     redis: { url: c.REBOUND_REDIS_URL },
     kafka: { brokers: c.REBOUND_KAFKA_BROKERS.split(','), controllerPort: c.REBOUND_KAFKA_CONTROLLER_PORT },
     api: { host: c.REBOUND_API_HOST, port: c.REBOUND_API_PORT, bodyLimit: c.REBOUND_API_BODY_LIMIT },
+    monitoring: {
+      exporterPort: c.REBOUND_EXPORTER_PORT,
+      prometheusPort: c.REBOUND_PROMETHEUS_PORT,
+      alertmanagerPort: c.REBOUND_ALERTMANAGER_PORT,
+      alertmanagerClusterPort: c.REBOUND_ALERTMANAGER_CLUSTER_PORT,
+    },
     logLevel: c.REBOUND_LOG_LEVEL,
     logFormat: c.REBOUND_LOG_FORMAT,
     raw: c,

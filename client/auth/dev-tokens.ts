@@ -18,6 +18,8 @@ export const DEV_PRINCIPALS: Record<string, RoleName[]> = {
   operator: ['incidents:read', 'incidents:write'],
   alice: ['approver', 'incidents:read'],
   bob: ['approver', 'incidents:read'],
+  // The demo's approver (npm run demo approves as it after printing the command; issue 13).
+  'demo-approver': ['approver', 'incidents:read'],
   admin: ['admin'],
 };
 

@@ -1,4 +1,5 @@
 // Human-readable renderings of the API's answers (the --json output is the API body unchanged).
+import { formatAlertOrigins } from './format-origin';
 import {
   type ControlState,
   type IncidentSummary,
@@ -93,6 +94,7 @@ export function formatIncident(v: IncidentView): string {
   lines.push(
     `  alerts: ${v.alerts.length}, repeats: ${v.repeats}, runs: ${v.runs.map((r) => `${r.workflowId}${r.outcome ? `=${r.outcome}` : ''}`).join(', ') || '-'}`,
   );
+  lines.push(...formatAlertOrigins(v.alerts));
   lines.push(...formatWorkflow('incident workflow', v.incident));
   if (v.playbook) lines.push(...formatWorkflow('playbook', v.playbook));
   return lines.join('\n');

@@ -1,6 +1,7 @@
 // Renders the incident report in markdown, following seed 004's incident template: summary,
 // impact, timeline, root cause as known, resolution, follow-ups. Built from the live status of
 // the incident and its playbook run and from the audit trail, so it is accurate while running too.
+import { formatLabels } from '../cli/format-origin';
 import { type IncidentView } from '../../shared/api/schemas';
 
 export interface AuditRow {
@@ -57,6 +58,9 @@ export function renderIncidentReport(view: IncidentView, audit: AuditRow[]): str
     lines.push(
       `- Alert **${a.alertname}** (${a.fingerprint}) firing since ${a.startsAt}${what ? `: ${what}` : ''}`,
     );
+    lines.push(`  - labels: \`{${formatLabels(a.labels)}}\``);
+    if (a.groupKey) lines.push(`  - Alertmanager group \`${a.groupKey}\` at ${a.externalURL ?? '?'}`);
+    if (a.generatorURL) lines.push(`  - Prometheus: ${a.generatorURL}`);
   }
   if (view.repeats > 0) lines.push(`- Repeated deliveries attached to this incident: ${view.repeats}`);
   if (view.staleNotices)

@@ -102,7 +102,15 @@ function validate(raw: unknown): { ok: true; alert: AlertmanagerAlert } | { ok: 
   return { ok: true, alert: parsed.data };
 }
 
-function incidentAlertOf(a: AlertmanagerAlert, receivedAt: string, truncated: number): IncidentAlert {
+/** Where a notification came from: kept with each of its alerts (issue 13). */
+type Origin = Pick<AlertmanagerWebhook, 'groupKey' | 'externalURL'>;
+
+function incidentAlertOf(
+  a: AlertmanagerAlert,
+  receivedAt: string,
+  truncated: number,
+  origin: Origin,
+): IncidentAlert {
   return {
     fingerprint: a.fingerprint,
     alertname: a.labels.alertname ?? '',
@@ -113,6 +121,9 @@ function incidentAlertOf(a: AlertmanagerAlert, receivedAt: string, truncated: nu
     endsAt: a.status === 'resolved' ? a.endsAt : undefined,
     receivedAt,
     truncatedAlerts: truncated > 0 ? truncated : undefined,
+    generatorURL: a.generatorURL || undefined,
+    groupKey: origin.groupKey || undefined,
+    externalURL: origin.externalURL || undefined,
   };
 }
 
@@ -154,7 +165,11 @@ export async function ingestAlertmanager(
       if (!(err instanceof PolicyError)) throw err;
       // A resolution is still delivered: it only ends what is open, it starts nothing.
       if (a.status === 'resolved' && err.incidentId) {
-        routed.push({ index, incidentId: err.incidentId, alert: incidentAlertOf(a, receivedAt, truncated) });
+        routed.push({
+          index,
+          incidentId: err.incidentId,
+          alert: incidentAlertOf(a, receivedAt, truncated, payload),
+        });
         return;
       }
       results[index] = {
@@ -171,7 +186,7 @@ export async function ingestAlertmanager(
       return;
     }
     const { incidentId, route } = routedAlert;
-    routed.push({ index, incidentId, route, alert: incidentAlertOf(a, receivedAt, truncated) });
+    routed.push({ index, incidentId, route, alert: incidentAlertOf(a, receivedAt, truncated, payload) });
   });
 
   if (deps.policyRefused) {

@@ -37,6 +37,11 @@ install_all() {
   redis_install
   kafka_install
   test_server_install
+  # A part of services.d may bring its own install step (<name>_install).
+  local svc
+  for svc in "${EXTRA_SERVICES[@]}"; do
+    if declare -F "${svc}_install" >/dev/null; then "${svc}_install"; fi
+  done
 }
 
 ready_of() {

@@ -281,6 +281,10 @@ export const incidentAlertSchema = z.object({
   receivedAt: z.string(),
   /** `truncatedAlerts` of the notification this alert came in. */
   truncatedAlerts: z.number().int().optional(),
+  /** Where it came from (issue 13): the Prometheus rule's graph link, Alertmanager's group and address. */
+  generatorURL: z.string().optional(),
+  groupKey: z.string().optional(),
+  externalURL: z.string().optional(),
 });
 export type IncidentAlert = z.infer<typeof incidentAlertSchema>;
 

@@ -2,10 +2,23 @@
 # infrastructure on the $REBOUND_TASK_QUEUE_PREFIX queues. Sourced by stack.sh.
 EXTRA_SERVICES+=(worker)
 
+# The dev stack's guardrail windows (config/routing.dev-overrides.yaml over config/routing.yaml,
+# same routes), written to the data folder; worker and API must read the same routing file, since
+# the worker refuses any workflow input looser than its own files. Used by 20-api.sh too.
+ensure_dev_routing() {
+  [ -n "${REBOUND_ROUTING_FILE:-}" ] && return 0
+  (cd "$REPO_ROOT" && node_modules/.bin/tsx scripts/stack/dev-routing.ts "$DATA_DIR/routing.dev.yaml") ||
+    die "could not write the dev routing file"
+}
+dev_routing_file() { echo "${REBOUND_ROUTING_FILE:-$DATA_DIR/routing.dev.yaml}"; }
+
 worker_start() {
   # Run from the checkout so relative paths (config/, .rebound/) resolve the same as in tests.
-  # The same policy file as the API (20-api.sh): the worker holds every workflow input to it.
+  # The same policy and routing files as the API (20-api.sh): the worker holds every workflow
+  # input to them.
+  ensure_dev_routing
   (cd "$REPO_ROOT" && export REBOUND_POLICY_FILE="${REBOUND_POLICY_FILE:-$REPO_ROOT/config/policy.dev.yaml}" &&
+    export REBOUND_ROUTING_FILE="$(dev_routing_file)" &&
     start_detached worker "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/workers/main.ts")
 }
 

@@ -11,7 +11,11 @@ api_start() {
   # The operator console the API serves at / (console/src compiled to dist/console; seconds).
   (cd "$REPO_ROOT" && node_modules/.bin/tsc -p console/tsconfig.json) >&2 || die "could not build the console"
   # The dev stack's safety policy (short windows for the demo); production uses config/policy.yaml.
+  # The dev stack's guardrail windows (config/routing.dev-overrides.yaml), same routes.
+  # (ensure_dev_routing and dev_routing_file are in 10-worker.sh: the worker reads the same file.)
+  ensure_dev_routing
   (cd "$REPO_ROOT" && export REBOUND_POLICY_FILE="${REBOUND_POLICY_FILE:-$REPO_ROOT/config/policy.dev.yaml}" &&
+    export REBOUND_ROUTING_FILE="$(dev_routing_file)" &&
     start_detached api "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/client/api/main.ts")
 }
 
