@@ -12,7 +12,7 @@
 // resources of its own (consumer group and topic, orgs, cache keys, outbox topic) and removes them.
 //
 // Usage: tsx scripts/demo.ts [--quick] [--interactive] [--only NAME[,NAME]] [--approval-pause S]
-//   --quick        skip the org scenario (the slowest)
+//   --quick        skip the two org scenarios (the slowest)
 //   --interactive  at an approval gate, print the command and wait for a person instead
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';

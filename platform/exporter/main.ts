@@ -10,7 +10,7 @@ import { loadDatasets } from '../../shared/partition-merge/load-datasets';
 import { createKafka, createPool, createRedis, databasePools } from '../../workers/clients';
 import { cacheCorruptionCollector, entitlementStalenessCollector } from './caches';
 import { consumerHealthCollector, consumerLagCollector } from './consumers';
-import { orphanedOrgCollector } from './orgs';
+import { deletionRequestCollector, orphanedOrgCollector } from './orgs';
 import { kafkaCollector, outboxCollector } from './outbox';
 import { regionsCollector } from './regions';
 import { ExporterRegistry } from './registry';
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       cacheCorruptionCollector(redis, every),
       regionsCollector(loadDatasets(), regions.get, every),
       orphanedOrgCollector(pool, every),
+      deletionRequestCollector(pool, every),
     ],
     logger,
   );

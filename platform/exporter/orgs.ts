@@ -32,3 +32,26 @@ export function orphanedOrgCollector(pool: Pool, intervalMs: number): Collector 
     },
   };
 }
+
+/**
+ * Pending org deletion requests (migration 027): one sample per request whose org row still
+ * exists, valued at the request's age in seconds. The saga removes the request with the org, so
+ * the series ends when the deletion is complete (or the request is withdrawn).
+ */
+export function deletionRequestCollector(pool: Pool, intervalMs: number): Collector {
+  return {
+    name: 'org-deletion-requests',
+    intervalMs,
+    async collect() {
+      const r = await pool.query<{ org: string; age: number }>(
+        `SELECT q.org_id::text AS org, extract(epoch FROM now() - q.requested_at)::float8 AS age
+           FROM org_deletion_requests q JOIN orgs o ON o.id = q.org_id
+          ORDER BY q.requested_at LIMIT $1`,
+        [MAX_LISTED_ORGS],
+      );
+      return r.rows.map((row) =>
+        sample('platform_org_deletion_request_age_seconds', { org: row.org }, Math.max(0, row.age)),
+      );
+    },
+  };
+}

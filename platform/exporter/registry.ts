@@ -118,6 +118,7 @@ export function labelNamesOf(name: MetricName): string[] {
     case 'platform_regions_divergent_keys':
       return ['dataset'];
     case 'platform_org_orphaned_rows':
+    case 'platform_org_deletion_request_age_seconds':
       return ['org'];
     case 'platform_exporter_collector_up':
     case 'platform_exporter_collector_duration_seconds':

@@ -41,6 +41,8 @@ export const METRIC_HELP = {
   platform_regions_diverged: '1 when the regions of a replicated dataset hold different rows',
   platform_regions_divergent_keys: 'Keys whose row differs between the regions of a replicated dataset',
   platform_org_orphaned_rows: 'Rows that still reference an org that no longer exists, by org',
+  platform_org_deletion_request_age_seconds:
+    'Age of a pending org deletion request (its org still exists), seconds, by org',
   platform_exporter_collector_up: '1 when the collector last measured successfully',
   platform_exporter_collector_duration_seconds: 'How long the collector last took, seconds',
 } as const;

@@ -3,6 +3,7 @@
 import { DemoFailure } from '../harness';
 import { type Scenario } from '../scenario';
 import { cacheCorruptionScenario } from './cache-corruption';
+import { orgDeletionRequestScenario } from './org-deletion-request';
 import { orphanedOrgScenario } from './orphaned-org';
 import { outboxKafkaScenario } from './outbox-kafka';
 import { poisonMessageScenario } from './poison-message';
@@ -19,13 +20,17 @@ export function allScenarios(): Scenario[] {
     outboxKafkaScenario(),
     staleEntitlementsScenario(),
     regionsDivergedScenario(),
+    orgDeletionRequestScenario(),
   ];
 }
 
-/** `--only a,b` picks scenarios by name; `--quick` leaves out the org scenario. */
+/** The two org scenarios, the slowest (the saga's grace period and approval). */
+const ORG_SCENARIOS = new Set(['orphaned-org', 'org-deletion-request']);
+
+/** `--only a,b` picks scenarios by name; `--quick` leaves out the org scenarios. */
 export function selectScenarios(only: string | undefined, quick: boolean): Scenario[] {
   const all = allScenarios();
-  if (!only) return quick ? all.filter((s) => s.name !== 'orphaned-org') : all;
+  if (!only) return quick ? all.filter((s) => !ORG_SCENARIOS.has(s.name)) : all;
   const names = only.split(',').map((n) => n.trim());
   const unknown = names.filter((n) => !all.some((s) => s.name === n));
   if (unknown.length)

@@ -7,7 +7,7 @@ import { type Redis } from 'ioredis';
 import { type Pool } from 'pg';
 import { entitlementCacheKey } from '../../../platform/caches/org-caches';
 import { cacheCorruptionCollector, entitlementStalenessCollector } from '../../../platform/exporter/caches';
-import { orphanedOrgCollector } from '../../../platform/exporter/orgs';
+import { deletionRequestCollector, orphanedOrgCollector } from '../../../platform/exporter/orgs';
 import { kafkaCollector, outboxCollector } from '../../../platform/exporter/outbox';
 import { type Sample } from '../../../platform/exporter/samples';
 import { createOrg } from '../../../platform/org/generator';
@@ -87,6 +87,34 @@ test('rows that outlive their org are reported by org; an existing org is not', 
     // outside sees the org gone, so the stack's real alert can never fire on it.
     const rows = await orphanedOrgCollector(client as unknown as Pool, 1_000).collect();
     expect(value(rows, 'platform_org_orphaned_rows', { org: orgId })).toBeGreaterThanOrEqual(2 + 1 + 2);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+});
+
+test('a deletion request is reported by org while its org exists, and not once the org is gone', async () => {
+  const metric = 'platform_org_deletion_request_age_seconds';
+  expect(
+    value(await deletionRequestCollector(pool, 1_000).collect(), metric, { org: orgId }),
+  ).toBeUndefined();
+  const client = await pool.connect();
+  try {
+    // Inside a transaction only: the stack's real OrgDeletionRequested alert must never see it.
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO org_deletion_requests (org_id, requested_at, requested_by, reason)
+       VALUES ($1, now() - interval '30 seconds', 'test', 'test')`,
+      [orgId],
+    );
+    const asClient = client as unknown as Pool;
+    const age = value(await deletionRequestCollector(asClient, 1_000).collect(), metric, { org: orgId });
+    expect(age).toBeGreaterThanOrEqual(30);
+    // The saga removes the org: a request whose org row is gone is no longer pending.
+    await client.query('DELETE FROM orgs WHERE id = $1', [orgId]);
+    expect(
+      value(await deletionRequestCollector(asClient, 1_000).collect(), metric, { org: orgId }),
+    ).toBeUndefined();
   } finally {
     await client.query('ROLLBACK');
     client.release();
