@@ -19,6 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { escapeIdentifier } from 'pg';
 import { type ControlState, type IncidentSummary, type IncidentView } from '../shared/api/schemas';
 import { type IntakeResult } from '../client/service/types';
 import { loadConfig } from '../shared/config';
@@ -396,9 +397,10 @@ async function orgDeletion(): Promise<void> {
     let left = 0;
     for (const { table_name } of tables.rows) {
       left += (
-        await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table_name} WHERE org_id = $1`, [
-          orgId,
-        ])
+        await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${escapeIdentifier(table_name)} WHERE org_id = $1`,
+          [orgId],
+        )
       ).rows[0].n;
     }
     left += (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM orgs WHERE id = $1', [orgId]))
