@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     });
     // Every incident must be at its gate: polled through each one's status query.
     const waiting = new Set<string>();
-    const deadline = Date.now() + Math.max(300_000, N * 600);
+    const deadline = Date.now() + Math.max(600_000, N * 1_500);
     while (waiting.size < N) {
       if (Date.now() > deadline) throw new Error(`only ${waiting.size} of ${N} incidents reached their gate`);
       await forEach(N, C, async (i) => {
