@@ -68,9 +68,14 @@ function acceptedInvalid(target: FuzzTarget, status: number, text: string): bool
   return true;
 }
 
-/** Workflows ever started on the API's task queue (running or closed), by Temporal's own count. */
+/**
+ * Incidents ever started on the API's task queue (running or closed), by Temporal's own count: the
+ * API starts nothing else, and playbooks that other commands start directly on the same queue
+ * (a benchmark on the stack's worker) are not counted against it.
+ */
 async function workflowCount(client: Client, taskQueue: string): Promise<number> {
-  return (await client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
+  return (await client.workflow.count(`TaskQueue = '${taskQueue}' AND WorkflowType = 'incidentWorkflow'`))
+    .count;
 }
 
 /** Runs the campaign; resolves with one count per target (throws only if the API is unreachable at start). */

@@ -45,3 +45,17 @@ test('200 bad inputs per endpoint: no 5xx, nothing accepted, no workflow started
   const statuses = counts.flatMap((c) => Object.keys(c.byStatus));
   expect(statuses).toEqual(expect.arrayContaining(['400', '401', '403', '404', '415']));
 }, 300_000);
+
+test('a refused decision on an id with a NUL is a 4xx, not a failed audit insert (found by the campaign)', async () => {
+  const tokens = fuzzTokens(readDevTokens()!);
+  const res = await fetch(`http://${config.api.host}:${config.api.port}/v1/incidents/x%00y/approvals`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${tokens.byRole['incidents:write']}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ decision: 'approve' }),
+  });
+  expect(res.status).toBeGreaterThanOrEqual(400);
+  expect(res.status).toBeLessThan(500);
+});
