@@ -59,3 +59,11 @@ test('a refused decision on an id with a NUL is a 4xx, not a failed audit insert
   expect(res.status).toBeGreaterThanOrEqual(400);
   expect(res.status).toBeLessThan(500);
 });
+
+test('a NUL in a list filter is a 400, not a failed query (found by the campaign)', async () => {
+  const tokens = fuzzTokens(readDevTokens()!);
+  const res = await fetch(`http://${config.api.host}:${config.api.port}/v1/incidents?resource=org%3Ax%00`, {
+    headers: { authorization: `Bearer ${tokens.byRole['incidents:read']}` },
+  });
+  expect(res.status).toBe(400);
+});
