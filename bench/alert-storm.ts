@@ -1,5 +1,5 @@
 // Alert-storm ingestion benchmark (a command, not a test):
-//   npx tsx bench/alert-storm.ts [--alerts 2000] [--fingerprints 200] [--concurrency 32]
+//   npx tsx bench/alert-storm.ts [--alerts 2000] [--fingerprints 200] [--concurrency 32] [--out FILE]
 // 1. Rebound: POSTs N Alertmanager v4 notifications (one alert each, K distinct fingerprints,
 //    duplicates shuffled) to the real API (in-process, real Temporal server) at fixed concurrency.
 // 2. Raw: the same N alerts as plain `signalWithStart` calls from a Temporal client, same
@@ -20,6 +20,7 @@ import { loadConfig } from '../shared/config';
 import { INCIDENT_WORKFLOW_TYPE, alertFiredSignal } from '../shared/incident';
 import { REPO_ROOT } from '../shared/paths';
 import { workflowTaskQueue } from '../shared/task-queues';
+import { ratioOf, writeRows } from './lib/bench-row';
 
 interface Run {
   seconds: number;
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     alerts: { type: 'string', default: '2000' },
     fingerprints: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '32' },
+    out: { type: 'string' },
   },
 });
 const N = Number(values.alerts);
@@ -184,9 +186,22 @@ async function main(): Promise<void> {
       return true;
     });
 
-    const apiRate = report('rebound API (HTTP)', viaApi, await countIncidents(client, apiPrefix));
+    const apiIncidents = await countIncidents(client, apiPrefix);
+    const apiRate = report('rebound API (HTTP)', viaApi, apiIncidents);
     const rawRate = report('raw signalWithStart', raw, await countIncidents(client, rawPrefix));
     console.log(`intake ratio: ${(apiRate / rawRate).toFixed(2)}× the raw rate (target ≥ 0.80)`);
+    writeRows(values.out, [
+      {
+        workload: `alert storm intake, ${N} alerts, ${K} fingerprints, concurrency ${C}`,
+        rebound: apiRate,
+        baseline: rawRate,
+        unit: 'alerts/s',
+        ratio: ratioOf(apiRate, rawRate),
+        target: 'ratio ≥ 0.8, one incident per fingerprint, no failure',
+        pass: apiRate / rawRate >= 0.8 && apiIncidents === K && viaApi.failures === 0,
+        notes: `p99 ${percentile(viaApi.latenciesMs, 99).toFixed(0)} ms vs ${percentile(raw.latenciesMs, 99).toFixed(0)} ms; incidents ${apiIncidents}/${K}`,
+      },
+    ]);
   } finally {
     await Promise.allSettled([terminateAll(client, apiPrefix), terminateAll(client, rawPrefix)]);
     await api.close();

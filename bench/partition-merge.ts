@@ -1,5 +1,5 @@
 // partition-merge benchmark (a command, not a test):
-//   npx tsx bench/partition-merge.ts [--keys 1000000] [--divergence 0.01] [--seed 1]
+//   npx tsx bench/partition-merge.ts [--keys 1000000] [--divergence 0.01] [--seed 1] [--out FILE]
 // 1. Diverges the two regions of `accounts` (N keys per side, the given share changed during the
 //    partition, 30% of those true conflicts, no manual fields) and runs the baseline
 //    (bench/partition-merge-baseline.ts: both tables read in key order, merge-joined in one Node
@@ -20,6 +20,7 @@ import { type temporal } from '@temporalio/proto';
 import { type PlaybookResult } from '../shared/workflow-interface';
 import { startWorkerProcess } from '../test/support/worker-process';
 import { createDatabasePool } from '../workers/clients';
+import { ratioOf, writeRows } from './lib/bench-row';
 import { baselineMerge } from './partition-merge-baseline';
 
 const { values } = parseArgs({
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     keys: { type: 'string', default: '1000000' },
     divergence: { type: 'string', default: '0.01' },
     seed: { type: 'string', default: '1' },
+    out: { type: 'string' },
   },
 });
 
@@ -104,6 +106,18 @@ async function main(): Promise<void> {
     console.log(`ratio merge/baseline: ${(mergeS / baselineS).toFixed(2)} (target <= 2)`);
     console.log(`history: ${events.length} run(s), events per run ${events.join(', ')} (target < 10000)`);
     console.log(`same final rows as the baseline: ${da === baselineDigest}`);
+    writeRows(values.out, [
+      {
+        workload: `partition merge, ${opts.keys} keys per region, ${opts.divergence * 100}% diverged`,
+        rebound: mergeS,
+        baseline: baselineS,
+        unit: 's',
+        ratio: ratioOf(mergeS, baselineS),
+        target: 'ratio ≤ 2, < 10,000 events per run, same rows as the baseline',
+        pass: mergeS / baselineS <= 2 && events.every((n) => n < 10_000) && da === baselineDigest,
+        notes: `${events.length} run(s), events per run ${events.join(', ')}`,
+      },
+    ]);
   } finally {
     await worker.kill('SIGTERM');
     await client.connection.close();

@@ -13,7 +13,17 @@ export interface CreateWorkersOptions {
   deps: WorkerDeps;
   /** Activity slots per infrastructure queue. */
   maxConcurrentActivities?: number;
+  /** Workflows kept in the sticky cache (default DEFAULT_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
 }
+
+/**
+ * Sticky-cache bound. Each cached workflow costs about 1.5 MiB (bench/worker-rss.ts); the SDK's
+ * default sizes the cache from the heap limit (thousands), so 1,000 incidents waiting for
+ * approval held 1.8 GiB. An evicted workflow is replayed from its history on its next task
+ * (a decision, a timer, a query), which for a waiting incident is rare. Issue 14: ≤ 512 MiB.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 export async function createWorkers(opts: CreateWorkersOptions): Promise<Worker[]> {
   const activities = activitiesByQueue(opts.deps);
@@ -22,6 +32,7 @@ export async function createWorkers(opts: CreateWorkersOptions): Promise<Worker[
     namespace: opts.namespace,
     taskQueue: workflowTaskQueue(opts.taskQueuePrefix),
     workflowBundle: opts.bundle,
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     // The sink that audits refused approve/reject updates.
     sinks: decisionAuditSinks(opts.deps.statePool),
   });

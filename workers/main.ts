@@ -11,7 +11,7 @@ import { loadDatasets } from '../shared/partition-merge/load-datasets';
 import { createKafka, createPool, createRedis, databasePools } from './clients';
 import { createWorkers, runWorkers } from './create-workers';
 import { installSdkRuntime } from './sdk-runtime';
-import { bundleWorkflows } from './workflow-bundle';
+import { bundleInChildProcess } from './bundle-in-child';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   };
   try {
     const keyring = loadKeyring();
-    const bundle = await bundleWorkflows(keyring);
+    // Built in a child process with the same keyring: webpack's memory stays out of the worker.
+    const bundle = await bundleInChildProcess();
     const connection = await NativeConnection.connect({ address: config.temporal.address });
     const workers = await createWorkers({
       connection,

@@ -5,11 +5,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Redis } from 'ioredis';
-import { type Pool, type PoolClient } from 'pg';
+import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
 import { ErrorTypes } from '../../shared/errors';
 import { orgEventKey, type OrgInspection, type OrphanReport } from '../../shared/playbooks/org-deletion';
 import { ORG_EVENTS_TOPIC, type OrgEventType } from '../../platform/org/events';
-import { listOrgOwnedTables, quoteIdent } from '../../platform/org/org-tables';
+import { listOrgOwnedTables } from '../../platform/org/org-tables';
 import { actAsOrgDeletionWriter } from '../../platform/org/write-guard';
 import { enqueueOutboxEvent } from '../../platform/outbox/enqueue';
 import { faultInjectorFromEnv, type FaultInjector } from './fault-injection';
@@ -103,7 +103,7 @@ export function createOrgDeletionPostgresActivities(deps: {
     const rows: Record<string, number> = {};
     for (const table of await listOrgOwnedTables(pool)) {
       const r = await pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ${quoteIdent(table)} WHERE org_id::text = $1`,
+        `SELECT count(*)::int AS n FROM ${escapeIdentifier(table)} WHERE org_id::text = $1`,
         [orgId],
       );
       rows[table] = r.rows[0].n;
@@ -298,8 +298,8 @@ export function createOrgDeletionPostgresActivities(deps: {
           const table = tables[i];
           for (;;) {
             const r = await pool.query(
-              `DELETE FROM ${quoteIdent(table)} WHERE ctid IN
-                 (SELECT ctid FROM ${quoteIdent(table)} WHERE org_id = $1 LIMIT 1000)`,
+              `DELETE FROM ${escapeIdentifier(table)} WHERE ctid IN
+                 (SELECT ctid FROM ${escapeIdentifier(table)} WHERE org_id = $1 LIMIT 1000)`,
               [orgId],
             );
             cursor.deleted[table] = (cursor.deleted[table] ?? 0) + (r.rowCount ?? 0);
@@ -354,7 +354,9 @@ export function createOrgDeletionPostgresActivities(deps: {
           }
           const removed: Record<string, number> = {};
           for (const table of await listOrgOwnedTables(c)) {
-            const r = await c.query(`DELETE FROM ${quoteIdent(table)} WHERE org_id::text = $1`, [orgId]);
+            const r = await c.query(`DELETE FROM ${escapeIdentifier(table)} WHERE org_id::text = $1`, [
+              orgId,
+            ]);
             if (r.rowCount) removed[table] = r.rowCount;
           }
           return { removed, total: Object.values(removed).reduce((a, b) => a + b, 0) };

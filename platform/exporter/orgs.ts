@@ -1,8 +1,8 @@
 // Orphaned org data (seed 002 "org deletion racing dependent services", "orphaned data"): rows of
 // any org-owned table (every table with an `org_id` column, found in the catalogue) whose org row
 // no longer exists. Reported per org, the largest first, at most MAX_LISTED_ORGS of them.
-import { type Pool } from 'pg';
-import { listOrgOwnedTables, quoteIdent } from '../org/org-tables';
+import { escapeIdentifier, type Pool } from 'pg';
+import { listOrgOwnedTables } from '../org/org-tables';
 import { sample, type Collector, type Sample } from './samples';
 
 export const MAX_LISTED_ORGS = 50;
@@ -17,7 +17,7 @@ export function orphanedOrgCollector(pool: Pool, intervalMs: number): Collector 
       const union = tables
         .map(
           (t) =>
-            `SELECT org_id, count(*) AS n FROM ${quoteIdent(t)} x
+            `SELECT org_id, count(*) AS n FROM ${escapeIdentifier(t)} x
               WHERE NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = x.org_id) GROUP BY org_id`,
         )
         .join(' UNION ALL ');

@@ -12,8 +12,3 @@ export async function listOrgOwnedTables(db: Pool | PoolClient): Promise<string[
   );
   return r.rows.map((row) => row.table_name);
 }
-
-/** Table names come from the catalogue, but are still quoted: never trust an identifier. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}

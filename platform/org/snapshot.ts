@@ -2,9 +2,9 @@
 // table (plus the org row) and the content of every cache key. Tests compare snapshots taken
 // before and after a cancelled, failed or rejected deletion; the orphan check uses the counts.
 import { type Redis } from 'ioredis';
-import { type Pool } from 'pg';
+import { escapeIdentifier, type Pool } from 'pg';
 import { listOrgCacheKeys } from '../caches/org-caches';
-import { listOrgOwnedTables, quoteIdent } from './org-tables';
+import { listOrgOwnedTables } from './org-tables';
 
 export interface OrgSnapshot {
   /** Table name → rows as JSON text, sorted (row order is not part of the state). */
@@ -22,7 +22,7 @@ export async function snapshotOrg(deps: { pool: Pool; redis: Redis }, orgId: str
   tables.orgs = org.rows.map((r) => r.row);
   for (const table of await listOrgOwnedTables(deps.pool)) {
     const r = await deps.pool.query<{ row: string }>(
-      `SELECT row_to_json(t)::text AS row FROM ${quoteIdent(table)} t WHERE org_id::text = $1`,
+      `SELECT row_to_json(t)::text AS row FROM ${escapeIdentifier(table)} t WHERE org_id::text = $1`,
       [orgId],
     );
     tables[table] = r.rows.map((x) => x.row).sort();

@@ -54,7 +54,7 @@ interface Change {
   tombstone: boolean;
 }
 
-/** The pre-partition value of a key, computed the same way in SQL (baseValueSql) and here. */
+/** The pre-partition value of a key, computed the same way in SQL (BASE_VALUE_SQL) and here. */
 function baseValue(key: number, regions: [string, string]): JsonObject {
   return {
     name: `account-${key}`,
@@ -64,12 +64,10 @@ function baseValue(key: number, regions: [string, string]): JsonObject {
   };
 }
 
-function baseValueSql(regions: [string, string]): string {
-  const [a, b] = regions.map((r) => r.replace(/'/g, "''"));
-  return `jsonb_build_object('name', 'account-' || k, 'balance', jsonb_build_object('inc',
-    jsonb_build_object(CASE WHEN k % 2 = 0 THEN '${a}' ELSE '${b}' END, k % 100), 'dec', '{}'::jsonb),
+/** baseValue in SQL; the region names are the INSERT's parameters $3 and $4 (never spliced in). */
+const BASE_VALUE_SQL = `jsonb_build_object('name', 'account-' || k, 'balance', jsonb_build_object('inc',
+    jsonb_build_object(CASE WHEN k % 2 = 0 THEN $3::text ELSE $4::text END, k % 100), 'dec', '{}'::jsonb),
     'tags', jsonb_build_array('t' || (k % 5)), 'owner', 'team-' || (k % 7))`;
-}
 
 async function writeRows(pool: Pool, table: string, rows: Change[]): Promise<void> {
   const client = await pool.connect();
@@ -135,7 +133,7 @@ export async function diverge(
         await client.query(`TRUNCATE ${table}`);
         await client.query(
           `INSERT INTO ${table} (key, value, hlc, origin, tombstone)
-           SELECT k, ${baseValueSql(regions)}, $2::bigint + k, CASE WHEN k % 2 = 0 THEN $3 ELSE $4 END, false
+           SELECT k, ${BASE_VALUE_SQL}, $2::bigint + k, CASE WHEN k % 2 = 0 THEN $3 ELSE $4 END, false
              FROM generate_series(1::bigint, $1::bigint) AS k`,
           [opts.keys, baseHlc.toString(), regions[0], regions[1]],
         );

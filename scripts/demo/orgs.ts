@@ -5,7 +5,8 @@
 // data, which the exporter reports and Rebound cleans up: the demo never writes any.)
 import { createOrg, type CreatedOrg } from '../../platform/org/generator';
 import { listOrgCacheKeys } from '../../platform/caches/org-caches';
-import { listOrgOwnedTables, quoteIdent } from '../../platform/org/org-tables';
+import { escapeIdentifier } from 'pg';
+import { listOrgOwnedTables } from '../../platform/org/org-tables';
 import { type Demo } from './harness';
 
 export async function createDemoOrg(
@@ -22,7 +23,7 @@ export async function removeDemoOrg(demo: Demo, orgId: string): Promise<void> {
   try {
     await client.query('BEGIN');
     for (const t of await listOrgOwnedTables(client)) {
-      await client.query(`DELETE FROM ${quoteIdent(t)} WHERE org_id = $1`, [orgId]);
+      await client.query(`DELETE FROM ${escapeIdentifier(t)} WHERE org_id = $1`, [orgId]);
     }
     await client.query('DELETE FROM orgs WHERE id = $1', [orgId]);
     // Events about the demo org still waiting in the outbox (a resync's EntitlementsResynced)

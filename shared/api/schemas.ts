@@ -132,16 +132,27 @@ export const decisionReplySchema = z.object({
   workflowId: z.string(),
 });
 
+/**
+ * No control characters in an id or filter: ids are built from resource ids, which never have any,
+ * and a NUL can neither be stored in PostgreSQL text nor sent in a visibility query (found by the
+ * fuzz campaign: a NUL in an id or a filter was a 500).
+ */
+function noControlCharacters(text: string): boolean {
+  return ![...text].some((c) => c < ' ' || c === '\u007f');
+}
+
 /** GET /v1/incidents query string. */
 export const incidentListQuerySchema = z.strictObject({
   status: z.enum(['running', 'closed']).optional(),
-  playbook: z.string().min(1).max(100).optional(),
-  resource: z.string().min(1).max(300).optional(),
+  playbook: z.string().min(1).max(100).refine(noControlCharacters, 'no control characters').optional(),
+  resource: z.string().min(1).max(300).refine(noControlCharacters, 'no control characters').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export type IncidentListQuery = z.infer<typeof incidentListQuerySchema>;
 
-export const incidentIdParamsSchema = z.strictObject({ id: z.string().min(1).max(500) });
+export const incidentIdParamsSchema = z.strictObject({
+  id: z.string().min(1).max(500).refine(noControlCharacters, 'no control characters'),
+});
 
 export const SEVERITIES = ['FATAL', 'CRITICAL', 'ERROR', 'WARNING'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -36,7 +36,15 @@ export function parseYamlText<S extends z.ZodType>(text: string, file: string, s
       doc.errors.map((e) => ({ line: counter.linePos(e.pos[0]).line, path: '', message: e.message })),
     );
   }
-  const result = schema.safeParse(doc.toJS());
+  // Resolving aliases can fail (the yaml package refuses a document whose aliases expand
+  // exponentially, the "billion laughs"): that is a bad file, reported like any other.
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    throw new ConfigFileError(file, [{ path: '', message: (err as Error).message }]);
+  }
+  const result = schema.safeParse(value);
   if (!result.success) {
     throw new ConfigFileError(
       file,

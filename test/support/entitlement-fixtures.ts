@@ -2,7 +2,7 @@
 // them, and then drift introduced on purpose: for the resync's tests and benchmark.
 import { randomUUID } from 'node:crypto';
 import { type Redis } from 'ioredis';
-import { type Pool } from 'pg';
+import { escapeIdentifier, type Pool } from 'pg';
 import {
   ENTITLEMENT_CACHE_TTL_S,
   MEMBERSHIP_CACHE_TTL_S,
@@ -103,7 +103,7 @@ export async function introduceDrift(
 
 export async function removeFixtureOrgs(pool: Pool, redis: Redis, orgIds: string[]): Promise<void> {
   for (const t of ['entitlements', 'memberships'])
-    await pool.query(`DELETE FROM ${t} WHERE org_id = ANY($1::uuid[])`, [orgIds]);
+    await pool.query(`DELETE FROM ${escapeIdentifier(t)} WHERE org_id = ANY($1::uuid[])`, [orgIds]);
   await pool.query('DELETE FROM orgs WHERE id = ANY($1::uuid[])', [orgIds]);
   for (let i = 0; i < orgIds.length; i += 1_000) {
     const keys = orgIds

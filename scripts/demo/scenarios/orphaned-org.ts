@@ -4,7 +4,8 @@
 // exporter counts the orphaned rows; OrphanedOrgData fires with the org; the org-deletion saga runs
 // in cleanup mode with the dev policy's short grace period (and its approval, if the policy asks
 // for one). Checked: no row of any org-owned table references the org any more.
-import { listOrgOwnedTables, quoteIdent } from '../../../platform/org/org-tables';
+import { escapeIdentifier } from 'pg';
+import { listOrgOwnedTables } from '../../../platform/org/org-tables';
 import { DemoFailure, type Demo } from '../harness';
 import { createDemoOrg, removeDemoOrg } from '../orgs';
 import { type Scenario } from '../scenario';
@@ -13,7 +14,7 @@ async function referencingRows(demo: Demo, orgId: string): Promise<number> {
   let n = 0;
   for (const t of await listOrgOwnedTables(demo.pool)) {
     const r = await demo.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${quoteIdent(t)} WHERE org_id = $1`,
+      `SELECT count(*)::int AS n FROM ${escapeIdentifier(t)} WHERE org_id = $1`,
       [orgId],
     );
     n += r.rows[0].n;

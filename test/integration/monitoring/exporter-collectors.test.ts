@@ -4,14 +4,14 @@
 // removed again at once (the stack's alert rules need seconds of `for:` before they fire).
 import { randomUUID } from 'node:crypto';
 import { type Redis } from 'ioredis';
-import { type Pool } from 'pg';
+import { escapeIdentifier, type Pool } from 'pg';
 import { entitlementCacheKey } from '../../../platform/caches/org-caches';
 import { cacheCorruptionCollector, entitlementStalenessCollector } from '../../../platform/exporter/caches';
 import { deletionRequestCollector, orphanedOrgCollector } from '../../../platform/exporter/orgs';
 import { kafkaCollector, outboxCollector } from '../../../platform/exporter/outbox';
 import { type Sample } from '../../../platform/exporter/samples';
 import { createOrg } from '../../../platform/org/generator';
-import { listOrgOwnedTables, quoteIdent } from '../../../platform/org/org-tables';
+import { listOrgOwnedTables } from '../../../platform/org/org-tables';
 import { loadConfig } from '../../../shared/config';
 import { createKafka, createPool, createRedis } from '../../../workers/clients';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const t of await listOrgOwnedTables(pool))
-    await pool.query(`DELETE FROM ${quoteIdent(t)} WHERE org_id = $1`, [orgId]);
+    await pool.query(`DELETE FROM ${escapeIdentifier(t)} WHERE org_id = $1`, [orgId]);
   await pool.query('DELETE FROM orgs WHERE id = $1', [orgId]);
   await redis.del(entitlementCacheKey(orgId), `platform:org:${orgId}:memberships`);
   await pool.end();

@@ -6,6 +6,7 @@ import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowTaskQueue } from '../../../shared/task-queues';
 import { statusQuery, type PendingApproval, type PlaybookResult } from '../../../shared/workflow-interface';
 import { gateOf, signDecision } from '../../support/decisions';
+import { recordHistoryIfAsked } from '../../support/history-recorder';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
 import { fakeConsumerGroup } from './fake-consumer-group';
@@ -89,6 +90,7 @@ test('failing again in safe mode escalates; with no decision the timeout keeps t
       args: [{ context: context('group:g'), params: params() }],
     });
     const result = (await handle.result()) as PlaybookResult;
+    await recordHistoryIfAsked(handle, 'consumer-safe-mode-restart-escalation');
     return { result, notified, status: await handle.query(statusQuery) };
   });
   expect(result.outcome).toBe('escalated');
@@ -140,7 +142,9 @@ test('a human choosing quarantine-next quarantines the next failing message and 
         }),
       ],
     });
-    return (await handle.result()) as PlaybookResult;
+    const r = (await handle.result()) as PlaybookResult;
+    await recordHistoryIfAsked(handle, 'consumer-safe-mode-restart-approval');
+    return r;
   });
   expect(result.outcome).toBe('recovered');
   const s = group.state();

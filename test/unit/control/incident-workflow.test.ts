@@ -14,6 +14,7 @@ import {
   type PlaybookStatus,
 } from '../../../shared/workflow-interface';
 import { gateOf, signDecision } from '../../support/decisions';
+import { recordHistoryIfAsked } from '../../support/history-recorder';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 import { incidentInput, newFakes, startIncidentWorkers, type Fakes } from './incident-harness';
 
@@ -124,6 +125,7 @@ test('an exhausted budget waits for a human; the approval times out, escalates a
     expect(s.pendingApproval?.question).toContain('budget');
     // One hour of approval timeout passes in milliseconds on the time-skipping server.
     const result = (await h.result()) as PlaybookResult;
+    await recordHistoryIfAsked(h, 'incident-budget-escalation');
     expect(result.outcome).toBe('escalated');
     expect(fakes.probeCalls).toBe(0);
     expect(fakes.notified.some((m) => m.includes('No decision'))).toBe(true);

@@ -5,6 +5,7 @@ import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { cancelDeletionUpdate } from '../../../shared/playbooks/org-deletion';
 import { workflowTaskQueue, type InfraQueue } from '../../../shared/task-queues';
 import { statusQuery, type PlaybookResult } from '../../../shared/workflow-interface';
+import { recordHistoryIfAsked } from '../../support/history-recorder';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
 
@@ -106,7 +107,9 @@ test('a 7-day grace period is durable and cancelDeletion on day 3 restores every
     expect(status.currentStep).toBe('grace-period');
     expect(calls).not.toContain('freezeWorkflows');
     await handle.executeUpdate(cancelDeletionUpdate, { args: [{ by: 'bob', reason: 'changed mind' }] });
-    return (await handle.result()) as PlaybookResult;
+    const r = (await handle.result()) as PlaybookResult;
+    await recordHistoryIfAsked(handle, 'org-deletion-cancelled');
+    return r;
   });
   expect(result.outcome).toBe('cancelled');
   expect(calls).toEqual([
@@ -123,7 +126,9 @@ test('the grace period elapses, nobody approves in 2 days: compensated in revers
   const calls: string[] = [];
   const result = await withWorkers(prefix, calls, async () => {
     const handle = await start(prefix, '7d', '2d');
-    return (await handle.result()) as PlaybookResult;
+    const r = (await handle.result()) as PlaybookResult;
+    await recordHistoryIfAsked(handle, 'org-deletion-compensation');
+    return r;
   });
   expect(result.outcome).toBe('compensated');
   expect(result.summary).toMatch(/no approval before the deadline/);

@@ -6,6 +6,7 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowTaskQueue, type InfraQueue } from '../../../shared/task-queues';
 import { statusQuery, type PlaybookResult } from '../../../shared/workflow-interface';
+import { recordHistoryIfAsked } from '../../support/history-recorder';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
 
@@ -189,7 +190,9 @@ test('nobody takes the manual decision before its deadline: those keys are held,
       await env.sleep('1s');
       status = await handle.query(statusQuery);
     }
-    return { result: (await handle.result()) as PlaybookResult, waiting: status };
+    const result = (await handle.result()) as PlaybookResult;
+    await recordHistoryIfAsked(handle, 'partition-merge-escalation');
+    return { result, waiting: status };
   });
   expect(waiting.pendingApproval!.question).toContain('owner="ann" in region-a vs owner="bob" in region-b');
   expect(waiting.pendingApproval!.choices).toEqual([

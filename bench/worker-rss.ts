@@ -1,0 +1,177 @@
+// Worker memory benchmark (a command, not a test):
+//   npx tsx bench/worker-rss.ts [--incidents 1000] [--concurrency 16] [--out FILE]
+// Starts a real Rebound worker process (tsx workers/main.ts) on its own task-queue prefix, opens N
+// incidents the way the API does (signalWithStart with the alert), each classified `security`
+// so that it stops at its approval gate (security incidents always need approval), waits until
+// every one of them reports `awaiting-approval` through its `status` query, and samples the
+// worker process's resident memory (VmRSS of the node process that runs the worker, from /proc)
+// throughout. Baseline: the same worker idle, before the first incident. Target (issue 14): peak
+// ≤ 512 MiB with 1,000 incidents open and waiting. The whole process group (with the tsx launcher
+// and its esbuild service, which a built deployment does not have) is reported alongside. Every
+// incident it opened is terminated at the end and the worker stopped.
+import { parseArgs } from 'node:util';
+import { type Client } from '@temporalio/client';
+import { connectClient } from '../client/temporal-client';
+import { loadConfig } from '../shared/config';
+import { alertFiredSignal, INCIDENT_WORKFLOW_TYPE, type IncidentInput } from '../shared/incident';
+import { workflowTaskQueue } from '../shared/task-queues';
+import { statusQuery } from '../shared/workflow-interface';
+import { startWorkerProcess } from '../test/support/worker-process';
+import { ratioOf, writeRows } from './lib/bench-row';
+import { groupRssMiB, largestOf, peakMiB, rssMiB } from './lib/process-rss';
+
+const { values } = parseArgs({
+  options: {
+    incidents: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '16' },
+    out: { type: 'string' },
+  },
+});
+const N = Number(values.incidents);
+const C = Number(values.concurrency);
+const TARGET_MIB = 512;
+
+function inputFor(prefix: string, i: number): IncidentInput {
+  const incidentId = `incident:bench-rss:${prefix}:${i}`;
+  const labels = { alertname: 'ReboundBenchRss', stack: `${prefix}-${i}`, category: 'security' };
+  return {
+    incidentId,
+    source: 'alertmanager',
+    initiator: 'alertmanager',
+    reason: 'ReboundBenchRss',
+    dryRun: false,
+    route: {
+      rule: 'dependency-health',
+      playbook: 'health-probe',
+      workflowType: 'healthProbeWorkflow',
+      resource: `stack:${prefix}-${i}`,
+      params: { dependencies: ['postgres'] },
+      classification: { severity: 'CRITICAL', category: 'security', recoverability: 'automatic' },
+      approvalPolicy: {
+        allowedPrincipals: [],
+        allowedRoles: ['approver'],
+        quorum: 1,
+        timeout: '1h',
+        required: true,
+      },
+    },
+    alert: {
+      fingerprint: `${prefix}-${i}`,
+      alertname: 'ReboundBenchRss',
+      status: 'firing',
+      labels,
+      annotations: {},
+      startsAt: new Date().toISOString(),
+      receivedAt: new Date().toISOString(),
+    },
+    // A one-second window: the benchmark's claims stop counting against the stack's real budget
+    // at once (an exhausted budget would only add a reason to the same approval gate).
+    budget: { max: 1_000_000, window: '1s' },
+  };
+}
+
+async function forEach(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+async function terminateAll(client: Client, ids: string[]): Promise<void> {
+  await forEach(ids.length, 16, async (i) => {
+    await client.workflow
+      .getHandle(ids[i])
+      .terminate('worker-rss benchmark cleanup')
+      .catch(() => undefined);
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const prefix = `bench-rss-${Date.now().toString(36)}`;
+  const worker = await startWorkerProcess(prefix);
+  const pgid = worker.child.pid!;
+  const client = await connectClient(config);
+  const ids: string[] = [];
+  let peak = 0;
+  let groupPeak = 0;
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    await new Promise((r) => setTimeout(r, 3_000));
+    const pid = largestOf(pgid);
+    const idle = rssMiB(pid);
+    const sample = () => {
+      peak = Math.max(peak, rssMiB(pid));
+      groupPeak = Math.max(groupPeak, groupRssMiB(pgid));
+    };
+    sample();
+    sampler = setInterval(sample, 200);
+    console.log(
+      `worker process ${pid} idle: ${idle.toFixed(0)} MiB (since start, bundling included: ${peakMiB(pid).toFixed(0)} MiB); opening ${N} incidents that wait for approval…`,
+    );
+    const t0 = Date.now();
+    await forEach(N, C, async (i) => {
+      const input = inputFor(prefix, i);
+      ids.push(input.incidentId);
+      await client.workflow.signalWithStart(INCIDENT_WORKFLOW_TYPE, {
+        workflowId: input.incidentId,
+        taskQueue: workflowTaskQueue(prefix),
+        args: [input],
+        signal: alertFiredSignal,
+        signalArgs: [input.alert!],
+      });
+    });
+    // Every incident must be at its gate: polled through each one's status query.
+    const waiting = new Set<string>();
+    const deadline = Date.now() + Math.max(600_000, N * 1_500);
+    while (waiting.size < N) {
+      if (Date.now() > deadline) throw new Error(`only ${waiting.size} of ${N} incidents reached their gate`);
+      await forEach(N, C, async (i) => {
+        if (waiting.has(ids[i])) return;
+        const s = await client.workflow
+          .getHandle(ids[i])
+          .query(statusQuery)
+          .catch(() => undefined);
+        if (s?.phase === 'awaiting-approval' && s.pendingApproval) waiting.add(ids[i]);
+      });
+      if (waiting.size < N) await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const openSeconds = (Date.now() - t0) / 1000;
+    // Let the worker settle with all of them cached, sampling on.
+    await new Promise((r) => setTimeout(r, 5_000));
+    sample();
+    const now = rssMiB(pid);
+    const hwm = peakMiB(pid);
+    console.log(
+      `${N} incidents waiting for approval after ${openSeconds.toFixed(1)} s; worker RSS now ${now.toFixed(0)} MiB, ` +
+        `sampled peak ${peak.toFixed(0)} MiB (target ≤ ${TARGET_MIB} MiB); VmHWM since start ${hwm.toFixed(0)} MiB; ` +
+        `whole group (tsx launcher, esbuild) peak ${groupPeak.toFixed(0)} MiB`,
+    );
+    writeRows(values.out, [
+      {
+        workload: `worker peak RSS, ${N} incidents open and waiting for approval`,
+        rebound: peak,
+        baseline: idle,
+        unit: 'MiB',
+        ratio: ratioOf(peak, idle),
+        target: `≤ ${TARGET_MIB} MiB (baseline: the same worker idle)`,
+        pass: peak <= TARGET_MIB,
+        notes:
+          `all ${N} at their gate in ${openSeconds.toFixed(1)} s; VmHWM since start (workflow bundling included) ` +
+          `${hwm.toFixed(0)} MiB; with the tsx launcher and esbuild ${groupPeak.toFixed(0)} MiB`,
+      },
+    ]);
+  } finally {
+    if (sampler) clearInterval(sampler);
+    await terminateAll(client, ids);
+    await worker.kill('SIGTERM');
+    await client.connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

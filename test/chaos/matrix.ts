@@ -1,0 +1,115 @@
+// The chaos matrix: playbooks × faults, each cell one or more runs (the worker SIGKILL cell runs
+// once per step boundary of the playbook, learned from a reference run without faults), folded
+// into one row per playbook × fault.
+import { type Client } from '@temporalio/client';
+import {
+  duplicateTrigger,
+  noFault,
+  outage,
+  temporalRestart,
+  twoWorkers,
+  workerKillAt,
+  type ChaosFault,
+} from './faults';
+import { runCase, type CaseResult } from './run-case';
+import { CHAOS_SCENARIOS, type ChaosStores } from './scenarios';
+
+export interface MatrixRow {
+  playbook: string;
+  fault: string;
+  runs: number;
+  passed: number;
+  doubled: number;
+  lost: number;
+  /** Longest time from the stack being whole again to the run's close, ms. */
+  recoverMs: number;
+  failures: string[];
+}
+
+export interface MatrixOptions {
+  playbooks?: string[];
+  /** Fault families: kill, temporal, postgres, redis, kafka, two-workers, duplicate. */
+  faults?: string[];
+  /** One crash point (after the first step) and one outage (Kafka or Redis) per playbook. */
+  fast?: boolean;
+  outageSeconds?: number;
+  log?: (line: string) => void;
+}
+
+const OUTAGE_OF: Record<string, 'kafka' | 'redis' | 'postgres'> = {
+  'outbox-replay': 'kafka',
+  'entitlement-resync': 'redis',
+};
+
+function fold(playbook: string, fault: string, cases: CaseResult[]): MatrixRow {
+  return {
+    playbook,
+    fault,
+    runs: cases.length,
+    passed: cases.filter((c) => c.passed).length,
+    doubled: cases.reduce((n, c) => n + c.doubled, 0),
+    lost: cases.reduce((n, c) => n + c.lost, 0),
+    recoverMs: Math.max(0, ...cases.map((c) => c.recoverMs)),
+    failures: cases.filter((c) => !c.passed).map((c) => `${c.fault}: ${c.outcome}; ${c.detail}`),
+  };
+}
+
+/** Runs the matrix; one row per playbook × fault family. */
+export async function runChaosMatrix(
+  client: Client,
+  stores: ChaosStores,
+  o: MatrixOptions,
+): Promise<MatrixRow[]> {
+  const rows: MatrixRow[] = [];
+  const want = (family: string) => !o.faults || o.faults.includes(family);
+  const seconds = o.outageSeconds ?? 30;
+  for (const scenario of CHAOS_SCENARIOS.filter((s) => !o.playbooks || o.playbooks.includes(s.playbook))) {
+    const cell = async (family: string, faults: ChaosFault[]) => {
+      const cases: CaseResult[] = [];
+      for (const f of faults) {
+        const c = await runCase(client, stores, scenario, f);
+        o.log?.(
+          `${scenario.playbook} | ${c.fault}: ${c.passed ? 'pass' : 'FAIL'} (${c.outcome}, lost ${c.lost}, doubled ${c.doubled}, recovered in ${c.recoverMs} ms; ${c.detail})`,
+        );
+        cases.push(c);
+      }
+      rows.push(fold(scenario.playbook, family, cases));
+    };
+    if (o.fast) {
+      await cell('worker SIGKILL after step 1', [workerKillAt(1)]);
+      const part = OUTAGE_OF[scenario.playbook] ?? 'postgres';
+      await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
+      continue;
+    }
+    // The reference run: passes without faults and tells how many step boundaries there are.
+    const reference = await runCase(client, stores, scenario, noFault);
+    o.log?.(
+      `${scenario.playbook} | reference: ${reference.passed ? 'pass' : 'FAIL'}, ${reference.steps} steps; ${reference.detail}`,
+    );
+    rows.push(fold(scenario.playbook, noFault.name, [reference]));
+    if (want('kill'))
+      await cell(
+        'worker SIGKILL at every step boundary',
+        Array.from({ length: Math.max(1, reference.steps - 1) }, (_, i) => workerKillAt(i + 1)),
+      );
+    if (want('temporal')) await cell(temporalRestart.name, [temporalRestart]);
+    for (const part of ['postgres', 'redis', 'kafka'] as const)
+      if (want(part)) await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
+    if (want('two-workers')) await cell(twoWorkers.name, [twoWorkers]);
+    if (want('duplicate')) await cell(duplicateTrigger.name, [duplicateTrigger]);
+  }
+  return rows;
+}
+
+/** The matrix as Markdown. */
+export function chaosTable(rows: MatrixRow[]): string {
+  return [
+    '| playbook | fault | runs | passed | effects doubled | data lost | time to recover (max) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.playbook} | ${r.fault} | ${r.runs} | ${r.passed} | ${r.doubled} | ${r.lost} | ${(r.recoverMs / 1000).toFixed(1)} s |`,
+    ),
+    ...rows.flatMap((r) => r.failures.map((f) => `\nfailure — ${r.playbook}: ${f}`)),
+  ].join('\n');
+}

@@ -1,0 +1,131 @@
+// Chaos scenarios: one per playbook the harness covers. Each prepares its own data in the real
+// stores, names the playbook's parameters, and checks its invariant by counting in the real
+// stores (Kafka topics, PostgreSQL rows, Redis keys), never by reading the workflow's status:
+// `lost` is what should exist once and does not, `doubled` what exists more than once.
+import { randomUUID } from 'node:crypto';
+import { type Redis } from 'ioredis';
+import { type Kafka } from 'kafkajs';
+import { type Pool } from 'pg';
+import { IDEMPOTENCY_HEADER } from '../../platform/outbox/relay';
+import { readTopic } from '../../platform/outbox/topic-scan';
+import { createTopic, deleteTopics } from '../integration/consumer/fixtures';
+import {
+  createEntitledOrgs,
+  introduceDrift,
+  mismatches,
+  removeFixtureOrgs,
+} from '../support/entitlement-fixtures';
+import { enqueueSequences } from '../support/outbox-fixtures';
+
+export interface ChaosStores {
+  pool: Pool;
+  redis: Redis;
+  kafka: Kafka;
+}
+
+export interface InvariantCheck {
+  ok: boolean;
+  lost: number;
+  doubled: number;
+  detail: string;
+}
+
+export interface PreparedRun {
+  resource: string;
+  params: Record<string, unknown>;
+  /** The invariant, counted in the real stores once the run has finished. */
+  check: (workflowId: string) => Promise<InvariantCheck>;
+  cleanup: () => Promise<void>;
+}
+
+export interface ChaosScenario {
+  playbook: string;
+  /** What the invariant is, in words (printed with the table). */
+  invariant: string;
+  prepare: (stores: ChaosStores) => Promise<PreparedRun>;
+}
+
+/** outbox-replay: rows written for a topic of its own, replayed to Kafka: each exactly once, in order per aggregate. */
+export const outboxReplayScenario: ChaosScenario = {
+  playbook: 'outbox-replay',
+  invariant: 'every outbox row on the topic exactly once, in order per aggregate, and marked published',
+  prepare: async ({ pool, kafka }) => {
+    const topic = `chaos-outbox-${randomUUID().slice(0, 8)}`;
+    await createTopic(kafka, topic, 1);
+    const rows = await enqueueSequences(pool, { topic, aggregates: 200, perAggregate: 100, prefix: topic });
+    const keys = new Set(rows.map((r) => r.key));
+    return {
+      resource: 'outbox:platform',
+      params: { outbox: 'platform', batchSize: 20 },
+      check: async () => {
+        const copies = new Map<string, number>();
+        const order = new Map<string, number[]>();
+        await readTopic(kafka, topic, (m) => {
+          const key = m.headers?.[IDEMPOTENCY_HEADER]?.toString() ?? '';
+          if (!keys.has(key)) return;
+          copies.set(key, (copies.get(key) ?? 0) + 1);
+          const e = JSON.parse(m.value!.toString()) as { orgId: string; seq: number };
+          order.set(e.orgId, [...(order.get(e.orgId) ?? []), e.seq]);
+        });
+        const unpublished = Number(
+          (
+            await pool.query<{ n: string }>(
+              'SELECT count(*) AS n FROM outbox WHERE topic = $1 AND published_at IS NULL',
+              [topic],
+            )
+          ).rows[0].n,
+        );
+        const lost = keys.size - copies.size;
+        const doubled = [...copies.values()].filter((n) => n > 1).length;
+        const outOfOrder = [...order.values()].filter((s) => s.some((x, i) => i > 0 && x < s[i - 1])).length;
+        return {
+          ok: lost === 0 && doubled === 0 && outOfOrder === 0 && unpublished === 0,
+          lost,
+          doubled,
+          detail: `${copies.size}/${keys.size} on the topic, ${outOfOrder} aggregates out of order, ${unpublished} rows unpublished`,
+        };
+      },
+      cleanup: async () => {
+        await pool.query('DELETE FROM outbox WHERE topic = $1', [topic]);
+        await deleteTopics(kafka, [topic]);
+      },
+    };
+  },
+};
+
+/** entitlement-resync: 2% drift in orgs of its own; every cache equal to its rows, one event per changed org. */
+export const entitlementResyncScenario: ChaosScenario = {
+  playbook: 'entitlement-resync',
+  invariant:
+    'every cache equal to its rows afterwards; one EntitlementsResynced event per changed org, none twice',
+  prepare: async ({ pool, redis }) => {
+    const orgs = await createEntitledOrgs(pool, redis, 2_000);
+    const ids = orgs.map((o) => o.orgId);
+    const drift = await introduceDrift(pool, redis, orgs, 0.02);
+    const changed = [...drift.drifted, ...drift.missing, ...drift.extra];
+    return {
+      resource: 'namespace:entitlements',
+      params: { namespace: 'entitlements', pageSize: 50, pagePauseMs: 300 },
+      check: async (workflowId) => {
+        const wrong = await mismatches(pool, redis, ids);
+        const events = await pool.query<{ message_key: string; n: string }>(
+          `SELECT message_key, count(*) AS n FROM outbox
+            WHERE event_type = 'EntitlementsResynced' AND idempotency_key LIKE $1 GROUP BY message_key`,
+          [`${workflowId}:%`],
+        );
+        const evented = new Map(events.rows.map((r) => [r.message_key, Number(r.n)]));
+        const lost = wrong.length + changed.filter((id) => !evented.has(id)).length;
+        const doubled = [...evented.values()].filter((n) => n > 1).length;
+        return {
+          ok: lost === 0 && doubled === 0,
+          lost,
+          doubled,
+          detail: `${wrong.length} caches still wrong, ${changed.length} changed orgs, ${evented.size} evented`,
+        };
+      },
+      cleanup: () => removeFixtureOrgs(pool, redis, ids),
+    };
+  },
+};
+
+export const CHAOS_SCENARIOS: ChaosScenario[] = [outboxReplayScenario, entitlementResyncScenario];
