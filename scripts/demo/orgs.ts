@@ -39,3 +39,22 @@ export async function removeDemoOrg(demo: Demo, orgId: string): Promise<void> {
   const keys = await listOrgCacheKeys(demo.redis, orgId);
   if (keys.length) await demo.redis.del(...keys);
 }
+
+/**
+ * Rows of any org-owned table (every table with `org_id`, from the catalogue) that reference the
+ * org; with `withOrgRow`, its row in `orgs` counts too.
+ */
+export async function rowsReferencingOrg(demo: Demo, orgId: string, withOrgRow = false): Promise<number> {
+  let n = 0;
+  if (withOrgRow)
+    n += (await demo.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM orgs WHERE id = $1', [orgId]))
+      .rows[0].n;
+  for (const t of await listOrgOwnedTables(demo.pool)) {
+    const r = await demo.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${escapeIdentifier(t)} WHERE org_id = $1`,
+      [orgId],
+    );
+    n += r.rows[0].n;
+  }
+  return n;
+}

@@ -6,23 +6,9 @@
 // waits for a person with --interactive), then every service's rows are purged. Checked: no row of
 // any org-owned table references the org, and the org row is gone.
 import { listOrgOwnedTables } from '../../../platform/org/org-tables';
-import { escapeIdentifier } from 'pg';
 import { DemoFailure, type Demo } from '../harness';
-import { createDemoOrg, removeDemoOrg } from '../orgs';
+import { createDemoOrg, removeDemoOrg, rowsReferencingOrg } from '../orgs';
 import { type Scenario } from '../scenario';
-
-async function rowsOfOrg(demo: Demo, orgId: string): Promise<number> {
-  let n = (await demo.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM orgs WHERE id = $1', [orgId]))
-    .rows[0].n;
-  for (const t of await listOrgOwnedTables(demo.pool)) {
-    const r = await demo.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${escapeIdentifier(t)} WHERE org_id = $1`,
-      [orgId],
-    );
-    n += r.rows[0].n;
-  }
-  return n;
-}
 
 export function orgDeletionRequestScenario(): Scenario {
   let orgId = '';
@@ -39,12 +25,12 @@ export function orgDeletionRequestScenario(): Scenario {
         [orgId, 'customer', 'demo: the customer closes the account'],
       );
       demo.step(
-        `the organization service recorded the customer's deletion request (${await rowsOfOrg(demo, orgId)} rows)`,
+        `the organization service recorded the customer's deletion request (${await rowsReferencingOrg(demo, orgId, true)} rows)`,
       );
       return { labels: { alertname: 'OrgDeletionRequested', org: orgId }, resource: `org:${orgId}` };
     },
     async verify(demo: Demo) {
-      const left = await rowsOfOrg(demo, orgId);
+      const left = await rowsReferencingOrg(demo, orgId, true);
       if (left !== 0) throw new DemoFailure(`${left} rows still belong to org ${orgId}`);
       const tables = await listOrgOwnedTables(demo.pool);
       return `org ${orgId} is gone: no row in orgs or in any of the ${tables.length} org-owned tables`;

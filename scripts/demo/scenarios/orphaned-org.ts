@@ -4,23 +4,10 @@
 // exporter counts the orphaned rows; OrphanedOrgData fires with the org; the org-deletion saga runs
 // in cleanup mode with the dev policy's short grace period (and its approval, if the policy asks
 // for one). Checked: no row of any org-owned table references the org any more.
-import { escapeIdentifier } from 'pg';
 import { listOrgOwnedTables } from '../../../platform/org/org-tables';
 import { DemoFailure, type Demo } from '../harness';
-import { createDemoOrg, removeDemoOrg } from '../orgs';
+import { createDemoOrg, removeDemoOrg, rowsReferencingOrg } from '../orgs';
 import { type Scenario } from '../scenario';
-
-async function referencingRows(demo: Demo, orgId: string): Promise<number> {
-  let n = 0;
-  for (const t of await listOrgOwnedTables(demo.pool)) {
-    const r = await demo.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${escapeIdentifier(t)} WHERE org_id = $1`,
-      [orgId],
-    );
-    n += r.rows[0].n;
-  }
-  return n;
-}
 
 export function orphanedOrgScenario(): Scenario {
   let orgId = '';
@@ -33,14 +20,14 @@ export function orphanedOrgScenario(): Scenario {
       orgId = org.orgId;
       demo.step(`created org ${orgId} (5 members, 3 workflows with runs, 10 notifications)`);
       await demo.pool.query('DELETE FROM orgs WHERE id = $1', [orgId]);
-      const left = await referencingRows(demo, orgId);
+      const left = await rowsReferencingOrg(demo, orgId);
       demo.step(
         `the organization service deleted the org row on request; ${left} rows of other services still reference it`,
       );
       return { labels: { alertname: 'OrphanedOrgData', org: orgId }, resource: `org:${orgId}` };
     },
     async verify(demo: Demo) {
-      const left = await referencingRows(demo, orgId);
+      const left = await rowsReferencingOrg(demo, orgId);
       if (left !== 0) throw new DemoFailure(`${left} rows still reference org ${orgId}`);
       const tables = await listOrgOwnedTables(demo.pool);
       return `no row references org ${orgId} in any of the ${tables.length} org-owned tables`;
