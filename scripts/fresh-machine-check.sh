@@ -10,19 +10,21 @@
 #   4. rebound stack down && npm run demo
 #
 # Options: --skip-demo (phase 1 only), --keep (keep the temporary folder for inspection),
-#          --warm (reuse this user's caches: measures a second fresh clone on the same machine).
+#          --warm (reuse this user's caches: measures a second fresh clone on the same machine),
+#          --demo-only (the main job alone on a fresh machine: npm run demo, then again).
 # The Debian packages (PostgreSQL, Redis) are machine-wide, not per-user caches: they stay.
 # Exit 0 only if every phase passed. The table is also written to <tmp>/fresh-check.txt.
 set -euo pipefail
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-skip_demo=0 keep=0 warm=0
+skip_demo=0 keep=0 warm=0 demo_only=0
 for arg in "$@"; do
   case "$arg" in
     --skip-demo) skip_demo=1 ;;
     --keep) keep=1 ;;
     --warm) warm=1 ;;
-    -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --demo-only) demo_only=1 ;;
+    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fresh-check: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +34,7 @@ say() { printf '[fresh-check] %s\n' "$*" >&2; }
 # A fresh machine runs no server: refuse to start while anything listens on the stack's ports,
 # rather than measure a run that reused (or fought with) someone's running stack.
 busy=()
-for port in 7233 8233 5432 6379 9092 19093 8080; do
+for port in 7233 8233 5432 6379 9092 19093 8080 9090 9093 9094 9102; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy+=("$port"); fi
 done
 if [ ${#busy[@]} -gt 0 ]; then
@@ -92,8 +94,13 @@ phase() {
 }
 
 started=$SECONDS
-phase "npm test" npm test || true
-if [ $skip_demo -eq 0 ] && [ $failed -eq 0 ]; then
+if [ $demo_only -eq 1 ]; then
+  phase "npm run demo (fresh machine)" npm run demo || true
+  phase "npm run demo (again)" npm run demo || true
+else
+  phase "npm test" npm test || true
+fi
+if [ $demo_only -eq 0 ] && [ $skip_demo -eq 0 ] && [ $failed -eq 0 ]; then
   phase "npm run demo (after npm test)" npm run demo || true
   phase "npm run demo (again)" npm run demo || true
   phase "rebound stack down && npm run demo" bash -c 'bin/rebound stack down && npm run demo' || true
