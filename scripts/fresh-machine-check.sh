@@ -12,7 +12,7 @@
 # Options: --skip-demo (phase 1 only), --keep (keep the temporary folder for inspection),
 #          --warm (reuse this user's caches: measures a second fresh clone on the same machine),
 #          --demo-only (the main job alone on a fresh machine: npm run demo, then again).
-# The Debian packages (PostgreSQL, Redis) are machine-wide, not per-user caches: they stay.
+# The Debian packages (PostgreSQL, Redis, Prometheus, Alertmanager, Chromium) are machine-wide, not per-user caches: they stay.
 # Exit 0 only if every phase passed. The table is also written to <tmp>/fresh-check.txt.
 set -euo pipefail
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +24,7 @@ for arg in "$@"; do
     --keep) keep=1 ;;
     --warm) warm=1 ;;
     --demo-only) demo_only=1 ;;
-    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fresh-check: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
