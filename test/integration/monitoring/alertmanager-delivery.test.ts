@@ -110,6 +110,7 @@ test('Prometheus loaded one rule per scenario and scrapes the exporter and the A
       'CacheCorruption',
       'EntitlementCacheStale',
       'KafkaConsumerCrashLoop',
+      'OrgDeletionRequested',
       'OrphanedOrgData',
       'OutboxBacklog',
       'RegionsDiverged',
