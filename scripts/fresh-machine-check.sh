@@ -100,7 +100,9 @@ if [ $demo_only -eq 1 ]; then
 else
   phase "npm test" npm test || true
 fi
-if [ $demo_only -eq 0 ] && [ $skip_demo -eq 0 ] && [ $failed -eq 0 ]; then
+# The demo phases run even after a failed test phase: a user runs both commands, and each
+# result is worth knowing (the exit status still says whether every phase passed).
+if [ $demo_only -eq 0 ] && [ $skip_demo -eq 0 ]; then
   phase "npm run demo (after npm test)" npm run demo || true
   phase "npm run demo (again)" npm run demo || true
   phase "rebound stack down && npm run demo" bash -c 'bin/rebound stack down && npm run demo' || true
