@@ -46,7 +46,8 @@ export interface ApiService {
   /** Audits a decision refused before it reached the service (the principal lacks the role). */
   auditDeniedDecision(incidentId: string, principal: string, role: string): Promise<void>;
   pause(principal: AuthPrincipal, reason?: string): Promise<ControlState>;
-  resume(principal: AuthPrincipal): Promise<ControlState>;
+  /** Releases the kill switch; `reason` (optional) is stored with the state and audited. */
+  resume(principal: AuthPrincipal, reason?: string): Promise<ControlState>;
   controlState(): Promise<ControlState>;
   listSchedules(): Promise<ScheduleView[]>;
   applySchedules(principal: AuthPrincipal): Promise<ScheduleApplyResult>;

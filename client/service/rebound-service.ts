@@ -323,13 +323,13 @@ export class ReboundService {
     return { ...(await this.controlState()), signalled };
   }
 
-  async resume(principal: Principal): Promise<ControlState> {
+  async resume(principal: Principal, reason?: string): Promise<ControlState> {
     const scope = this.deps.taskQueuePrefix;
-    const version = await setControlState(this.deps.statePool, scope, false, principal.name);
+    const version = await setControlState(this.deps.statePool, scope, false, principal.name, reason);
     await this.audit(`control:${scope}`, `resume:${new Date().toISOString()}`, {
       kind: 'kill-switch-off',
       actor: principal.name,
-      detail: { version },
+      detail: { reason, version },
     });
     const signalled = await broadcastControl(this.deps.client, scope, {
       pause: false,

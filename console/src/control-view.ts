@@ -36,9 +36,12 @@ export class ControlView {
       reason,
       h('button', { type: 'submit', class: 'danger' }, 'Pause all recoveries'),
     );
+    const resumeReason = h('input', { id: 'resume-reason', name: 'reason', maxlength: 2000, size: 50 });
     this.resumeForm = h(
       'form',
       { class: 'control-form', id: 'resume-form' },
+      h('label', { for: 'resume-reason' }, 'Reason for resuming (optional)'),
+      resumeReason,
       h('button', { type: 'submit' }, 'Resume recoveries'),
     );
     this.pauseForm.addEventListener('submit', (e) => {
@@ -48,7 +51,8 @@ export class ControlView {
     });
     this.resumeForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.act('/v1/control/resume', {});
+      const why = resumeReason.value.trim();
+      this.act('/v1/control/resume', why ? { reason: why } : {}, () => (resumeReason.value = ''));
     });
     replace(
       root,

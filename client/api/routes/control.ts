@@ -41,16 +41,18 @@ export function controlRoutes(service: ApiService) {
       method: 'POST',
       url: '/v1/control/resume',
       operationId: 'resume',
-      summary: 'Release the kill switch',
+      summary: 'Release the kill switch (an optional reason is kept in the state and the audit log)',
       tags: ['control'],
       role: 'incidents:write',
+      body: controlPauseRequestSchema,
       responses: {
         200: { description: 'resumed', schema: controlStateSchema },
+        400: { description: 'invalid body', schema: errorBodySchema },
         ...AUTH_RESPONSES,
         ...unavailable,
       },
-      async handle({ principal }) {
-        return { status: 200, body: await service.resume(principal) };
+      async handle({ body, principal }) {
+        return { status: 200, body: await service.resume(principal, body.reason) };
       },
     }),
   ];

@@ -19,9 +19,12 @@ export function registerControlCommands(program: Command): void {
   program
     .command('resume')
     .description('release the kill switch: paused recoveries continue')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--reason <text>', 'why (kept with the state and in the audit log)')
+    .action(async (opts: { reason?: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd);
-      const state = await ctx.api().request<ControlState>('POST', '/v1/control/resume');
+      const state = await ctx
+        .api()
+        .request<ControlState>('POST', '/v1/control/resume', opts.reason ? { reason: opts.reason } : {});
       ctx.print(state, () => formatControl(state));
     });
 }

@@ -4,7 +4,7 @@
 // approvalAboveMembers is 0) shows up in the list without a reload; the initiator and a principal
 // without the approver role see no approve button and a request forced past the page is refused
 // (403); an approver approves from the inbox and the incident page's timeline shows it finish; the
-// kill switch is paused with a reason and resumed. Screenshots go to .rebound/screenshots/ (docs/screenshots/ with REBOUND_UPDATE_SCREENSHOTS=1).
+// kill switch is paused and resumed, each with a reason. Screenshots go to .rebound/screenshots/ (docs/screenshots/ with REBOUND_UPDATE_SCREENSHOTS=1).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
@@ -284,11 +284,14 @@ test('the kill switch is paused with a reason and resumed from the console, and 
     'paused: database failover in progress',
   );
 
+  await operator.getByLabel('Reason for resuming (optional)').fill('failover finished');
   await operator.getByRole('button', { name: 'Resume recoveries' }).click();
   await operator.locator('#kill-switch', { hasText: 'Running' }).waitFor();
-  await pollUntil('the resume', async () =>
-    (await h.call('operator', 'GET', '/v1/control')).body.paused === false ? true : undefined,
-  );
+  const resumed = await pollUntil('the resume', async () => {
+    const state = (await h.call('operator', 'GET', '/v1/control')).body;
+    return state.paused === false ? state : undefined;
+  });
+  expect(resumed).toMatchObject({ by: 'operator', reason: 'failover finished' });
   await alice.locator('#kill-switch', { hasText: 'Running' }).waitFor();
   await bob.locator('.tl-row[data-kind="pause"][data-state="resumed"]').first().waitFor({ timeout: 30_000 });
   expect(await bob.locator('.tl-row[data-kind="pause"][data-state="paused"]').count()).toBe(0);

@@ -324,6 +324,28 @@ describe('control, schedules and operations', () => {
     expect(pause.json()).toEqual({ paused: true, by: 'operator', reason: 'maintenance' });
     const resume = await send({ method: 'POST', url: '/v1/control/resume', headers: bearer('operator') });
     expect(resume.json()).toEqual({ paused: false, by: 'operator' });
+    const withReason = await send({
+      method: 'POST',
+      url: '/v1/control/resume',
+      headers: bearer('operator'),
+      payload: { reason: 'maintenance over' },
+    });
+    expect(withReason.json()).toEqual({ paused: false, by: 'operator', reason: 'maintenance over' });
+    // A resume body is the pause body: nothing else is accepted, and the role still applies.
+    const extra = await send({
+      method: 'POST',
+      url: '/v1/control/resume',
+      headers: bearer('operator'),
+      payload: { reason: 'x', force: true },
+    });
+    expect(extra.statusCode).toBe(400);
+    const alice = await send({
+      method: 'POST',
+      url: '/v1/control/resume',
+      headers: bearer('alice'),
+      payload: {},
+    });
+    expect(alice.statusCode).toBe(403);
   });
 
   test('schedules apply needs admin', async () => {
