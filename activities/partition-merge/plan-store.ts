@@ -50,6 +50,31 @@ export function resolutionText(r: KeyResolution, manualChoice?: string): string 
   return r.conflict ? `auto: ${r.rule}` : r.rule;
 }
 
+/** One resolved key as a plan table record (the JSON fed to jsonb_to_recordset). */
+function planRecord({
+  resolution: r,
+  a,
+  b,
+  text,
+}: {
+  resolution: KeyResolution;
+  a?: RegionRow;
+  b?: RegionRow;
+  text: string;
+}) {
+  return {
+    key: r.key.toString(),
+    region_a: a ? rowToJson(a) : null,
+    region_b: b ? rowToJson(b) : null,
+    merged: r.merged ? rowToJson(r.merged) : null,
+    rule: r.rule,
+    conflict: r.conflict,
+    manual_fields: r.manualFields,
+    status: r.merged ? 'planned' : 'held',
+    resolution: text,
+  };
+}
+
 export class PlanStore {
   constructor(
     private readonly pool: Pool,
@@ -62,17 +87,7 @@ export class PlanStore {
     entries: { resolution: KeyResolution; a?: RegionRow; b?: RegionRow; text: string }[],
   ): Promise<void> {
     if (entries.length === 0) return;
-    const records = entries.map(({ resolution: r, a, b, text }) => ({
-      key: r.key.toString(),
-      region_a: a ? rowToJson(a) : null,
-      region_b: b ? rowToJson(b) : null,
-      merged: r.merged ? rowToJson(r.merged) : null,
-      rule: r.rule,
-      conflict: r.conflict,
-      manual_fields: r.manualFields,
-      status: r.merged ? 'planned' : 'held',
-      resolution: text,
-    }));
+    const records = entries.map(planRecord);
     await this.pool.query(
       `INSERT INTO partition_merge_plan (merge_id, dataset, key, region_a, region_b, merged, rule, conflict, manual_fields, status, resolution)
        SELECT $1, $2, t.key, t.region_a, t.region_b, t.merged, t.rule, t.conflict, t.manual_fields, t.status, t.resolution
@@ -95,17 +110,7 @@ export class PlanStore {
     entries: { resolution: KeyResolution; a?: RegionRow; b?: RegionRow; text: string }[],
   ): Promise<void> {
     if (entries.length === 0) return;
-    const records = entries.map(({ resolution: r, a, b, text }) => ({
-      key: r.key.toString(),
-      region_a: a ? rowToJson(a) : null,
-      region_b: b ? rowToJson(b) : null,
-      merged: r.merged ? rowToJson(r.merged) : null,
-      rule: r.rule,
-      conflict: r.conflict,
-      manual_fields: r.manualFields,
-      status: r.merged ? 'planned' : 'held',
-      resolution: text,
-    }));
+    const records = entries.map(planRecord);
     await this.pool.query(
       `INSERT INTO partition_merge_plan AS p (merge_id, dataset, key, region_a, region_b, merged, rule, conflict, manual_fields, status, resolution)
        SELECT $1, $2, t.key, t.region_a, t.region_b, t.merged, t.rule, t.conflict, t.manual_fields, t.status, t.resolution
