@@ -31,7 +31,7 @@ afterAll(async () => {
 
 async function idsOf(keys: string[]): Promise<string[]> {
   const r = await pool.query<{ id: string }>(
-    'SELECT id::text FROM outbox WHERE idempotency_key = ANY($1) ORDER BY id',
+    'SELECT o.id::text FROM outbox o WHERE o.idempotency_key = ANY($1) ORDER BY o.id',
     [keys],
   );
   return r.rows.map((x) => x.id);
@@ -39,7 +39,7 @@ async function idsOf(keys: string[]): Promise<string[]> {
 
 async function queued(ids: string[]): Promise<string[]> {
   const r = await pool.query<{ id: string }>(
-    'SELECT id::text FROM outbox_pending WHERE id = ANY($1::bigint[]) ORDER BY id',
+    'SELECT p.id::text FROM outbox_pending p WHERE p.id = ANY($1::bigint[]) ORDER BY p.id',
     [ids],
   );
   return r.rows.map((x) => x.id);
@@ -65,7 +65,19 @@ async function relayEverything(limit: number): Promise<RelayResult> {
   }
 }
 
+/**
+ * Moves the outbox's id sequence (forward only) so the next rows' ids cross a power of ten (997 →
+ * 1002): ids ordered as text instead of numbers ('1000' before '999') then show up at once.
+ */
+async function straddlePowerOfTen(): Promise<void> {
+  await pool.query(
+    `SELECT setval('outbox_id_seq', GREATEST(last_value, (10::numeric ^ ceil(log(last_value + 4)))::bigint - 3))
+       FROM outbox_id_seq`,
+  );
+}
+
 test('every row written unpublished is queued, the mark dequeues it, and a row set back to unpublished is queued and sent again', async () => {
+  await straddlePowerOfTen();
   const rows = await enqueueSequences(pool, { topic, aggregates: 2, perAggregate: 3, prefix: randomUUID() });
   const keys = rows.map((r) => r.key);
   const ids = await idsOf(keys);

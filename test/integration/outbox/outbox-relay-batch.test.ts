@@ -96,7 +96,7 @@ test('a row locked by another relay holds back the later rows of its aggregate o
   const rows = await enqueueSequences(pool, { topic, aggregates: 2, perAggregate: 3, prefix: randomUUID() });
   const first = rows[0];
   const ids = await pool.query<{ id: string; idempotency_key: string }>(
-    'SELECT id::text, idempotency_key FROM outbox WHERE idempotency_key = ANY($1) ORDER BY id',
+    'SELECT o.id::text, o.idempotency_key FROM outbox o WHERE o.idempotency_key = ANY($1) ORDER BY o.id',
     [rows.map((r) => r.key)],
   );
   const firstId = ids.rows.find((r) => r.idempotency_key === first.key)!.id;
