@@ -44,6 +44,8 @@ const schema = z.object({
     .default(16 * 1_048_576),
   // Issue 13: the reference platform's exporter, Prometheus and Alertmanager of the local stack.
   REBOUND_EXPORTER_PORT: port.default(9102),
+  // Loopback on a laptop; 0.0.0.0 in a container, where Prometheus scrapes it from another host.
+  REBOUND_EXPORTER_HOST: z.string().min(1).default('127.0.0.1'),
   REBOUND_PROMETHEUS_PORT: port.default(9090),
   REBOUND_ALERTMANAGER_PORT: port.default(9093),
   REBOUND_ALERTMANAGER_CLUSTER_PORT: port.default(9094),
@@ -70,6 +72,8 @@ export interface ReboundConfig {
   /** Loopback ports of the monitoring part of the local stack (issue 13). */
   monitoring: {
     exporterPort: number;
+    /** Interface the reference platform's exporter listens on. */
+    exporterHost: string;
     prometheusPort: number;
     alertmanagerPort: number;
     alertmanagerClusterPort: number;
@@ -111,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReboundConfig 
     api: { host: c.REBOUND_API_HOST, port: c.REBOUND_API_PORT, bodyLimit: c.REBOUND_API_BODY_LIMIT },
     monitoring: {
       exporterPort: c.REBOUND_EXPORTER_PORT,
+      exporterHost: c.REBOUND_EXPORTER_HOST,
       prometheusPort: c.REBOUND_PROMETHEUS_PORT,
       alertmanagerPort: c.REBOUND_ALERTMANAGER_PORT,
       alertmanagerClusterPort: c.REBOUND_ALERTMANAGER_CLUSTER_PORT,

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       res.writeHead(404).end();
     }
   });
-  const host = '127.0.0.1';
+  const host = config.monitoring.exporterHost;
   const port = config.monitoring.exporterPort;
   server.listen(port, host, () =>
     logger.info({ pid: process.pid, host, port }, 'platform exporter listening'),

@@ -1,11 +1,12 @@
 // docker-compose.yml cannot run here (no Docker engine), so this keeps it honest: valid YAML,
 // every service with an image or a build, Rebound's services configured only with variables the
 // config module knows, pointing at the compose services on the ports the config defaults use.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { configVariables, loadConfig } from '../../shared/config';
-import { REPO_ROOT } from '../../shared/paths';
+import { REPO_ROOT, STATE_DIR } from '../../shared/paths';
 import { REBOUND_SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 
 interface Service {
@@ -14,9 +15,13 @@ interface Service {
   ports?: string[];
   environment?: Record<string, string>;
   command?: string[];
+  volumes?: string[];
+  secrets?: string[];
+  depends_on?: Record<string, { condition: string }> | string[];
 }
 const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
+  secrets: Record<string, { file: string }>;
 };
 const defaults = loadConfig({});
 const services = compose.services;
@@ -25,8 +30,8 @@ const portOf = (hostPort: string) => Number(hostPort.split(':').pop());
 test('every service has a pinned image or the local build', () => {
   for (const [name, s] of Object.entries(services)) {
     if (s.build) expect(s.build).toBe('.');
-    else expect(s.image).toMatch(/^[a-z0-9/_-]+:\d[\w.-]*$/); // a version tag, never `latest`
-    expect(name).toMatch(/^[a-z-]+$/);
+    else expect(s.image).toMatch(/^[a-z0-9/_-]+:v?\d[\w.-]*$/); // a version tag, never `latest`
+    expect(name).toMatch(/^[a-z][a-z0-9-]*$/);
   }
   expect(Object.keys(services)).toEqual(
     expect.arrayContaining([
@@ -37,6 +42,10 @@ test('every service has a pinned image or the local build', () => {
       'kafka',
       'rebound-worker',
       'rebound-api',
+      'platform-exporter',
+      'prometheus',
+      'alertmanager-1',
+      'alertmanager-2',
     ]),
   );
 });
@@ -52,7 +61,7 @@ test('infrastructure ports are the ones the config defaults use', () => {
 });
 
 test("Rebound's services use only known config variables, and they parse", () => {
-  for (const name of ['rebound-setup', 'rebound-worker', 'rebound-api']) {
+  for (const name of ['rebound-setup', 'rebound-worker', 'rebound-api', 'platform-exporter']) {
     const env = services[name].environment ?? {};
     const ours = Object.keys(env).filter((k) => k.startsWith('REBOUND_'));
     const extra = [
@@ -84,7 +93,7 @@ test('the worker holds workflow inputs to the same policy and routing files as t
 });
 
 test('the compose commands run files the build produces', () => {
-  const commands = ['rebound-worker', 'rebound-api', 'rebound-setup']
+  const commands = ['rebound-worker', 'rebound-api', 'rebound-setup', 'platform-exporter']
     .flatMap((n) => services[n].command ?? [])
     .join(' ');
   for (const m of commands.matchAll(/dist\/([\w/-]+)\.js/g)) {
@@ -96,4 +105,98 @@ test('stack up registers the same search attributes as the deployment script', (
   const script = readFileSync(join(REPO_ROOT, 'scripts/stack/temporal.sh'), 'utf8');
   const registered = [...script.matchAll(/^\s+(Rebound\w+)=Keyword$/gm)].map((m) => m[1]).sort();
   expect(registered).toEqual(REBOUND_SEARCH_ATTRIBUTES.map((k) => k.name).sort());
+});
+
+/**
+ * Runs monitoring-config's script (compose's `$$` back to `$`) on the repository's templates into a
+ * temporary folder and returns the rendered files, parsed.
+ */
+function renderMonitoringConfig(): {
+  prometheus: Record<string, unknown>;
+  alertmanager: Record<string, unknown>;
+  raw: string;
+} {
+  const script = (services['monitoring-config'].command ?? [])[2].replaceAll('$$', '$');
+  mkdirSync(join(STATE_DIR, 'tmp'), { recursive: true });
+  const dir = mkdtempSync(join(STATE_DIR, 'tmp', 'compose-monitoring-'));
+  try {
+    const local = script
+      .replaceAll('/src/', `${join(REPO_ROOT, 'config')}/`)
+      .replaceAll('/tmp/', `${dir}/`)
+      .replaceAll('/rendered/', `${dir}/`);
+    execFileSync('sh', ['-ec', local]);
+    const prometheus = readFileSync(join(dir, 'prometheus.yml'), 'utf8');
+    const alertmanager = readFileSync(join(dir, 'alertmanager.yml'), 'utf8');
+    // What the containers would load must pass the tools' own checks (installed by the test
+    // command with the stack). The rules file is at its container path: check the repository's.
+    const rulesInContainer = /^ {2}- '(\/etc\/prometheus\/[^']+)'$/m.exec(prometheus)?.[1] ?? '';
+    writeFileSync(
+      join(dir, 'prometheus-local.yml'),
+      prometheus.replace(rulesInContainer, join(REPO_ROOT, 'config/prometheus/rules.yml')),
+    );
+    execFileSync('promtool', ['check', 'config', join(dir, 'prometheus-local.yml')], { stdio: 'pipe' });
+    execFileSync('amtool', ['check-config', join(dir, 'alertmanager.yml')], { stdio: 'pipe' });
+    return {
+      prometheus: parse(prometheus) as Record<string, unknown>,
+      alertmanager: parse(alertmanager) as Record<string, unknown>,
+      raw: prometheus + alertmanager,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('monitoring-config fills every ${…} name of the Prometheus and Alertmanager templates', () => {
+  const rendered = renderMonitoringConfig();
+  expect(rendered.raw).not.toMatch(/\$\{[A-Z_]+\}/);
+  const prom = rendered.prometheus as {
+    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    rule_files: string[];
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  // Both peers of the HA pair get every alert.
+  expect(prom.alerting.alertmanagers[0].static_configs[0].targets).toEqual([
+    'alertmanager-1:9093',
+    'alertmanager-2:9093',
+  ]);
+  const target = (job: string) =>
+    prom.scrape_configs.find((j) => j.job_name === job)?.static_configs[0].targets[0];
+  expect(target('platform')).toBe(
+    `platform-exporter:${services['platform-exporter'].environment?.REBOUND_EXPORTER_PORT}`,
+  );
+  expect(target('rebound')).toBe(`rebound-api:${services['rebound-api'].environment?.REBOUND_API_PORT}`);
+  // The rules file Prometheus is told about is the one mounted there.
+  expect(services.prometheus.volumes).toContain(`./config/prometheus/rules.yml:${prom.rule_files[0]}:ro`);
+
+  const am = rendered.alertmanager as {
+    receivers: {
+      webhook_configs: {
+        url: string;
+        send_resolved: boolean;
+        http_config: { authorization: { credentials_file: string } };
+      }[];
+    }[];
+  };
+  const hook = am.receivers[0].webhook_configs[0];
+  expect(hook.url).toBe(
+    `http://rebound-api:${services['rebound-api'].environment?.REBOUND_API_PORT}/v1/alerts/alertmanager`,
+  );
+  expect(hook.send_resolved).toBe(true);
+  // The token file is the compose secret both peers mount.
+  const secret = hook.http_config.authorization.credentials_file.replace('/run/secrets/', '');
+  expect(compose.secrets[secret]?.file).toBe('./deploy/alertmanager-token');
+  for (const peer of ['alertmanager-1', 'alertmanager-2']) expect(services[peer].secrets).toContain(secret);
+});
+
+test('the two Alertmanagers are peers of one another and share the rendered config', () => {
+  const flag = (name: string, f: string) =>
+    (services[name].command ?? []).find((a) => a.startsWith(`--${f}=`));
+  expect(flag('alertmanager-1', 'cluster.peer')).toBe('--cluster.peer=alertmanager-2:9094');
+  expect(flag('alertmanager-2', 'cluster.peer')).toBe('--cluster.peer=alertmanager-1:9094');
+  for (const name of ['alertmanager-1', 'alertmanager-2', 'prometheus']) {
+    expect(services[name].depends_on).toEqual({
+      'monitoring-config': { condition: 'service_completed_successfully' },
+    });
+    expect(services[name].volumes?.some((v) => v.startsWith('monitoring-config:'))).toBe(true);
+  }
 });
