@@ -48,6 +48,8 @@ fi
 root="$(mktemp -d "${TMPDIR:-/tmp}/rebound-fresh-XXXXXX")"
 clone="$root/main"
 git clone --quiet --no-hardlinks "$src" "$clone"
+# The commit under test is the clone's: the source checkout may move on while the check runs.
+checked="$(git -C "$clone" rev-parse --short HEAD)"
 # CI runs with the steering repo's shared/ beside the clone; so does this check.
 [ -d "$src/../shared" ] && cp -r "$src/../shared" "$root/shared"
 
@@ -109,7 +111,7 @@ if [ $demo_only -eq 0 ] && [ $skip_demo -eq 0 ]; then
 fi
 
 {
-  echo "fresh-machine check of $(git -C "$src" rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%M:%SZ), caches: $([ $warm -eq 1 ] && echo "this user's (warm)" || echo 'empty')"
+  echo "fresh-machine check of $checked, $(date -u +%Y-%m-%dT%H:%M:%SZ), caches: $([ $warm -eq 1 ] && echo "this user's (warm)" || echo 'empty')"
   printf '%-40s %7s  %s\n' phase time result
   printf '%s\n' "${results[@]}"
   echo "total $((SECONDS - started))s"
