@@ -21,7 +21,7 @@ export const SINCE_MS: Record<Exclude<ListFilter['since'], ''>, number> = {
   '7d': 604_800_000,
 };
 
-/** Rows fetched per refresh: the API's page, newest first. */
+/** Rows fetched per refresh: the API's page (running incidents first, then closed; each newest first). */
 export const LIST_LIMIT = 200;
 
 export function filterFromParams(p: URLSearchParams): ListFilter {

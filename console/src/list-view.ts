@@ -146,7 +146,7 @@ export class ListView {
         ),
     );
     this.render(rows, live, now);
-    this.summary.textContent = `${rows.length} incident episode(s), newest first; refreshed ${formatTime(new Date(now).toISOString())}.`;
+    this.summary.textContent = `${rows.length} incident episode(s), running first, then closed, each newest first; refreshed ${formatTime(new Date(now).toISOString())}.`;
   }
 
   /**

@@ -54,7 +54,8 @@ export function incidentRoutes(service: ApiService, metrics: ApiMetrics) {
       query: incidentListQuerySchema,
       responses: {
         200: {
-          description: 'incidents, newest first',
+          description:
+            'incidents: running ones first, then closed ones; each newest first (Temporal visibility order)',
           schema: z.object({ incidents: z.array(incidentSummarySchema) }),
         },
         400: { description: 'invalid filter', schema: errorBodySchema },

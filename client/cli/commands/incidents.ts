@@ -118,7 +118,7 @@ export function registerIncidentCommands(program: Command): void {
 
   program
     .command('list')
-    .description('list incidents (newest first)')
+    .description('list incidents: running ones first, then closed ones, each newest first')
     .addOption(new Option('--status <status>', 'running or closed').choices(['running', 'closed']))
     .option('--playbook <name>', 'only this playbook')
     .option('--resource <kind:id>', 'only this resource')
