@@ -1,8 +1,10 @@
-// The chaos command (`npm run chaos [-- --playbooks a,b] [--faults kill,outage,...] [--fast]`):
+// The chaos command (`npm run chaos [-- --playbooks a,b] [--faults kill,temporal,postgres,redis,kafka,network,two-workers,duplicate] [--fast]`):
 // for every playbook the harness covers (test/chaos/scenarios.ts), a reference run to learn its
 // step boundaries, then its scenario on the real stack under each fault: SIGKILL of the worker at
 // every step boundary in turn (then a new worker), the Temporal server killed and restarted,
-// PostgreSQL, Redis and Kafka each stopped for 30 s, two workers at once, a duplicate trigger.
+// PostgreSQL, Redis and Kafka each stopped for 30 s, network faults between the worker and
+// PostgreSQL, Redis and Temporal through Toxiproxy (latency, connection resets, a 60 s blackhole;
+// family `network`, built with `go install` on first use), two workers at once, a duplicate trigger.
 // Each end state is checked against the scenario's invariant counted in the real stores. Prints
 // one row per playbook × fault (runs, passed, effects doubled, data lost, time to recover),
 // writes the table to bench/results/chaos-<commit>.md and .json, exits 1 on any failure.

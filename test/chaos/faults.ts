@@ -21,6 +21,13 @@ export interface ChaosFault {
   workers?: number;
   /** Start the same workflow id twice at once (a duplicate trigger). */
   duplicateTrigger?: boolean;
+  /** Environment of the case's workers (a network fault routes them through Toxiproxy). */
+  workerEnv?: NodeJS.ProcessEnv;
+  /**
+   * The run may end `escalated` instead of `recovered` (a network fault may outlast its retries):
+   * it passes if nothing was doubled. A run that claims `recovered` must still hold its invariant.
+   */
+  mayEscalate?: boolean;
   /**
    * Injects the fault; resolves once the stack is whole again, with whether the fault hit the run
    * while it was still running (false: it closed first, and the case proves nothing).

@@ -11,6 +11,7 @@ import {
   workerKillAt,
   type ChaosFault,
 } from './faults';
+import { networkFaults, openNetworkLab, type NetworkLab } from './network-faults';
 import { runCase, type CaseResult } from './run-case';
 import { CHAOS_SCENARIOS, type ChaosStores } from './scenarios';
 
@@ -28,7 +29,7 @@ export interface MatrixRow {
 
 export interface MatrixOptions {
   playbooks?: string[];
-  /** Fault families: kill, temporal, postgres, redis, kafka, two-workers, duplicate. */
+  /** Fault families: kill, temporal, postgres, redis, kafka, network, two-workers, duplicate. */
   faults?: string[];
   /** One crash point (after the first step) and one outage (Kafka or Redis) per playbook. */
   fast?: boolean;
@@ -63,40 +64,51 @@ export async function runChaosMatrix(
   const rows: MatrixRow[] = [];
   const want = (family: string) => !o.faults || o.faults.includes(family);
   const seconds = o.outageSeconds ?? 30;
-  for (const scenario of CHAOS_SCENARIOS.filter((s) => !o.playbooks || o.playbooks.includes(s.playbook))) {
-    const cell = async (family: string, faults: ChaosFault[]) => {
-      const cases: CaseResult[] = [];
-      for (const f of faults) {
-        const c = await runCase(client, stores, scenario, f);
-        o.log?.(
-          `${scenario.playbook} | ${c.fault}: ${c.passed ? 'pass' : 'FAIL'} (${c.outcome}, lost ${c.lost}, doubled ${c.doubled}, recovered in ${c.recoverMs} ms; ${c.detail})`,
-        );
-        cases.push(c);
+  // Toxiproxy, started once for the run's network cells (and stopped at the end).
+  let lab: NetworkLab | undefined;
+  try {
+    for (const scenario of CHAOS_SCENARIOS.filter((s) => !o.playbooks || o.playbooks.includes(s.playbook))) {
+      const cell = async (family: string, faults: ChaosFault[]) => {
+        const cases: CaseResult[] = [];
+        for (const f of faults) {
+          const c = await runCase(client, stores, scenario, f);
+          o.log?.(
+            `${scenario.playbook} | ${c.fault}: ${c.passed ? 'pass' : 'FAIL'} (${c.outcome}, lost ${c.lost}, doubled ${c.doubled}, recovered in ${c.recoverMs} ms; ${c.detail})`,
+          );
+          cases.push(c);
+        }
+        rows.push(fold(scenario.playbook, family, cases));
+      };
+      if (o.fast) {
+        await cell('worker SIGKILL after step 1', [workerKillAt(1)]);
+        const part = OUTAGE_OF[scenario.playbook] ?? 'postgres';
+        await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
+        continue;
       }
-      rows.push(fold(scenario.playbook, family, cases));
-    };
-    if (o.fast) {
-      await cell('worker SIGKILL after step 1', [workerKillAt(1)]);
-      const part = OUTAGE_OF[scenario.playbook] ?? 'postgres';
-      await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
-      continue;
-    }
-    // The reference run: passes without faults and tells how many step boundaries there are.
-    const reference = await runCase(client, stores, scenario, noFault);
-    o.log?.(
-      `${scenario.playbook} | reference: ${reference.passed ? 'pass' : 'FAIL'}, ${reference.steps} steps; ${reference.detail}`,
-    );
-    rows.push(fold(scenario.playbook, noFault.name, [reference]));
-    if (want('kill'))
-      await cell(
-        'worker SIGKILL at every step boundary',
-        Array.from({ length: Math.max(1, reference.steps - 1) }, (_, i) => workerKillAt(i + 1)),
+      // The reference run: passes without faults and tells how many step boundaries there are.
+      const reference = await runCase(client, stores, scenario, noFault);
+      o.log?.(
+        `${scenario.playbook} | reference: ${reference.passed ? 'pass' : 'FAIL'}, ${reference.steps} steps; ${reference.detail}`,
       );
-    if (want('temporal')) await cell(temporalRestart.name, [temporalRestart]);
-    for (const part of ['postgres', 'redis', 'kafka'] as const)
-      if (want(part)) await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
-    if (want('two-workers')) await cell(twoWorkers.name, [twoWorkers]);
-    if (want('duplicate')) await cell(duplicateTrigger.name, [duplicateTrigger]);
+      rows.push(fold(scenario.playbook, noFault.name, [reference]));
+      if (want('kill'))
+        await cell(
+          'worker SIGKILL at every step boundary',
+          Array.from({ length: Math.max(1, reference.steps - 1) }, (_, i) => workerKillAt(i + 1)),
+        );
+      if (want('temporal')) await cell(temporalRestart.name, [temporalRestart]);
+      for (const part of ['postgres', 'redis', 'kafka'] as const)
+        if (want(part)) await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
+      if (want('network')) {
+        lab ??= await openNetworkLab(o.log);
+        for (const dep of ['postgres', 'redis', 'temporal'] as const)
+          await cell(`network faults on ${dep} (latency, reset, 60 s blackhole)`, networkFaults(lab, dep));
+      }
+      if (want('two-workers')) await cell(twoWorkers.name, [twoWorkers]);
+      if (want('duplicate')) await cell(duplicateTrigger.name, [duplicateTrigger]);
+    }
+  } finally {
+    await lab?.stop();
   }
   return rows;
 }

@@ -37,7 +37,8 @@ export async function runCase(
   const workers: WorkerProcess[] = [];
   let prepared: Awaited<ReturnType<ChaosScenario['prepare']>> | undefined;
   try {
-    for (let i = 0; i < (fault.workers ?? 1); i++) workers.push(await startWorkerProcess(prefix));
+    for (let i = 0; i < (fault.workers ?? 1); i++)
+      workers.push(await startWorkerProcess(prefix, fault.workerEnv));
     prepared = await scenario.prepare(stores);
     const workflowId = `chaos/${scenario.playbook}/${randomUUID()}`;
     const start = () =>
@@ -74,7 +75,10 @@ export async function runCase(
     const executions = (await client.workflow.count(`WorkflowId = '${workflowId}'`)).count;
     const steps = (await handle.query('status').catch(() => undefined)) as { steps?: unknown[] } | undefined;
     const inv = await prepared.check(workflowId);
-    const passed = hit && result.outcome === 'recovered' && inv.ok && duplicateRefused && executions === 1;
+    const endedWell =
+      (result.outcome === 'recovered' && inv.ok) ||
+      (fault.mayEscalate === true && result.outcome === 'escalated' && inv.doubled === 0);
+    const passed = hit && endedWell && duplicateRefused && executions === 1;
     return {
       ...base,
       passed,

@@ -29,3 +29,10 @@ export function testServerPath(): string {
 export function temporalCliPath(): string {
   return join(CACHE_DIR, `temporal-${versions().TEMPORAL_CLI_VERSION}`, 'temporal');
 }
+
+/** The Toxiproxy server binary (built by `go install` into the per-user cache, keyed by version). */
+export function toxiproxyPath(): { dir: string; binary: string; version: string } {
+  const version = versions().TOXIPROXY_VERSION;
+  const dir = join(CACHE_DIR, `toxiproxy-${version}`);
+  return { dir, binary: join(dir, 'server'), version };
+}
