@@ -26,6 +26,11 @@ export function createDatabasePool(config: ReboundConfig, database: string, max 
   // An idle client dropped by the server (a restart, a failover) is removed by the pool; without a
   // listener its 'error' event would crash the whole process instead.
   pool.on('error', (err) => console.error(`[pg ${name}] idle client error: ${err.message}`));
+  // A checked-out client (pool.connect(): relay sessions, transactions) has no pool listener, and
+  // pg emits 'error' on it when the server goes away — even after failing its running query — so
+  // a PostgreSQL restart killed the whole worker (issue 14: the 30 s outage hung every run). Its
+  // holder already sees the error on its next query (the client is no longer queryable).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
