@@ -17,6 +17,7 @@ import { loadConfig } from '../shared/config';
 import { REPO_ROOT } from '../shared/paths';
 import { createKafka, createPool, createRedis } from '../workers/clients';
 import { runChaosMatrix, chaosTable } from '../test/chaos/matrix';
+import { CHAOS_SCENARIOS } from '../test/chaos/scenarios';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -25,8 +26,25 @@ async function main(): Promise<number> {
       faults: { type: 'string' },
       fast: { type: 'boolean', default: false },
       outage: { type: 'string', default: '30' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(
+      [
+        'npm run chaos -- [--playbooks a,b] [--faults kill,temporal,postgres,redis,kafka,two-workers,duplicate] [--fast] [--outage seconds]',
+        '  --fast: one crash point (worker SIGKILL after step 1) and one outage per playbook',
+        '  playbooks and the invariant each is checked against:',
+        ...CHAOS_SCENARIOS.map((s) => `    ${s.playbook}: ${s.invariant}`),
+      ].join('\n'),
+    );
+    return 0;
+  }
+  const unknown = values.playbooks?.split(',').filter((p) => !CHAOS_SCENARIOS.some((s) => s.playbook === p));
+  if (unknown?.length) {
+    console.error(`no chaos scenario for ${unknown.join(', ')} (see --help)`);
+    return 2;
+  }
   const config = loadConfig();
   const client = await connectClient(config);
   const stores = {
@@ -34,6 +52,8 @@ async function main(): Promise<number> {
     redis: createRedis(config, 'rebound-chaos'),
     kafka: createKafka(config, 'rebound-chaos'),
   };
+  // The harness stops Redis on purpose: its client's reconnect errors are expected, not news.
+  stores.redis.on('error', () => undefined);
   const started = new Date();
   try {
     const rows = await runChaosMatrix(client, stores, {

@@ -12,6 +12,12 @@ import { runChaosMatrix } from '../chaos/matrix';
 import { type ChaosStores } from '../chaos/scenarios';
 import { stackUp } from '../support/stack-parts';
 
+/**
+ * The playbooks of the test command's fast subset: a playbook joins once its fast cases passed
+ * three times in a row on a stack; the others run in `npm run chaos` only (README, chaos section).
+ */
+const FAST_SUBSET = ['outbox-replay', 'entitlement-resync'];
+
 const config = loadConfig();
 let client: Client;
 let stores: ChaosStores;
@@ -23,6 +29,8 @@ beforeAll(async () => {
     redis: createRedis(config, 'rebound-chaos-test'),
     kafka: createKafka(config, 'rebound-chaos-test'),
   };
+  // The harness stops Redis on purpose: its client's reconnect errors are expected, not news.
+  stores.redis.on('error', () => undefined);
 });
 
 afterAll(async () => {
@@ -33,8 +41,13 @@ afterAll(async () => {
 }, 300_000);
 
 test('one crash point and one outage per playbook: recovered, nothing lost or doubled', async () => {
-  const rows = await runChaosMatrix(client, stores, { fast: true, outageSeconds: 15, log: console.log });
-  expect(rows.length).toBeGreaterThanOrEqual(4);
+  const rows = await runChaosMatrix(client, stores, {
+    playbooks: FAST_SUBSET,
+    fast: true,
+    outageSeconds: 15,
+    log: console.log,
+  });
+  expect(rows.length).toBe(2 * FAST_SUBSET.length);
   for (const r of rows) {
     expect({ cell: `${r.playbook} | ${r.fault}`, failures: r.failures }).toEqual({
       cell: `${r.playbook} | ${r.fault}`,
