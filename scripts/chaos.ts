@@ -45,6 +45,14 @@ async function main(): Promise<number> {
     console.error(`no chaos scenario for ${unknown.join(', ')} (see --help)`);
     return 2;
   }
+  // The scenarios inject the very faults the stack's alert rules detect (a crash-looping group, a
+  // drifted cache, an outbox backlog): without the test command's maintenance silence the stack's
+  // own Rebound starts a second recovery on the chaos fixtures under the run being measured.
+  const silence = execFileSync('bash', [join(REPO_ROOT, 'scripts/test-silence.sh'), 'start'], {
+    cwd: REPO_ROOT,
+  })
+    .toString()
+    .trim();
   const config = loadConfig();
   const client = await connectClient(config);
   const stores = {
@@ -79,6 +87,7 @@ async function main(): Promise<number> {
     console.log(`\nwritten to bench/results/${name}.md and .json`);
     return rows.every((r) => r.passed === r.runs) ? 0 : 1;
   } finally {
+    execFileSync('bash', [join(REPO_ROOT, 'scripts/test-silence.sh'), 'end', silence], { cwd: REPO_ROOT });
     await client.connection.close();
     await stores.pool.end();
     stores.redis.disconnect();
