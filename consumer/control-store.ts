@@ -10,10 +10,21 @@ import {
   type ControlRecord,
 } from '../shared/consumer-control';
 
+/**
+ * A stored control record as written by WRITE_SCRIPT. Redis's cjson encodes an empty Lua table
+ * as an object, so an empty skip list is stored as `{}`: read back as is, it failed every reader
+ * that iterates it (the safe-mode playbook's workflow task failed on `new Set({})` and the run hung
+ * — found by the chaos matrix, issue 14). The skip list is always returned as an array.
+ */
+function parseControl(raw: string): ControlRecord {
+  const record = { ...DEFAULT_CONTROL, ...(JSON.parse(raw) as Partial<ControlRecord>) };
+  return { ...record, skip: Array.isArray(record.skip) ? record.skip : [] };
+}
+
 export async function readControl(redis: Redis, group: string): Promise<ControlRecord> {
   const raw = await redis.get(controlKey(group));
   if (!raw) return { ...DEFAULT_CONTROL };
-  return { ...DEFAULT_CONTROL, ...(JSON.parse(raw) as Partial<ControlRecord>) };
+  return parseControl(raw);
 }
 
 // Version bump and write in one Lua call: two writers can never produce the same version.
@@ -42,7 +53,5 @@ export async function writeControl(
     JSON.stringify(record),
     controlChannel(group),
   )) as string;
-  const written = JSON.parse(encoded) as ControlRecord;
-  // cjson encodes an empty Lua table as an object: normalise the skip list back to an array.
-  return { ...written, skip: Array.isArray(written.skip) ? written.skip : [] };
+  return parseControl(encoded);
 }

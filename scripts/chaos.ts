@@ -19,6 +19,7 @@ import { loadConfig } from '../shared/config';
 import { REPO_ROOT } from '../shared/paths';
 import { createKafka, createPool, createRedis } from '../workers/clients';
 import { runChaosMatrix, chaosTable } from '../test/chaos/matrix';
+import { CHAOS_SCENARIOS } from '../test/chaos/scenarios';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -27,8 +28,39 @@ async function main(): Promise<number> {
       faults: { type: 'string' },
       fast: { type: 'boolean', default: false },
       outage: { type: 'string', default: '30' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(
+      [
+        'npm run chaos -- [--playbooks a,b] [--faults kill,temporal,postgres,redis,kafka,network,two-workers,duplicate] [--fast] [--outage seconds]',
+        '  --fast: one crash point (worker SIGKILL after step 1) and one outage per playbook',
+        '  playbooks and the invariant each is checked against:',
+        ...CHAOS_SCENARIOS.map((s) => `    ${s.playbook}: ${s.invariant}`),
+      ].join('\n'),
+    );
+    return 0;
+  }
+  const unknown = values.playbooks?.split(',').filter((p) => !CHAOS_SCENARIOS.some((s) => s.playbook === p));
+  if (unknown?.length) {
+    console.error(`no chaos scenario for ${unknown.join(', ')} (see --help)`);
+    return 2;
+  }
+  // The scenarios inject the very faults the stack's alert rules detect (a crash-looping group, a
+  // drifted cache, an outbox backlog): without the test command's maintenance silence the stack's
+  // own Rebound starts a second recovery on the chaos fixtures under the run being measured (it
+  // stopped a chaos consumer group; a resync opened by EntitlementCacheStale emitted the events a
+  // case was counted on).
+  const silence = execFileSync(
+    'bash',
+    [join(REPO_ROOT, 'scripts/test-silence.sh'), 'start', 'npm run chaos'],
+    {
+      cwd: REPO_ROOT,
+    },
+  )
+    .toString()
+    .trim();
   const config = loadConfig();
   const client = await connectClient(config);
   const stores = {
@@ -36,14 +68,9 @@ async function main(): Promise<number> {
     redis: createRedis(config, 'rebound-chaos'),
     kafka: createKafka(config, 'rebound-chaos'),
   };
+  // The harness stops Redis on purpose: its client's reconnect errors are expected, not news.
+  stores.redis.on('error', () => undefined);
   const started = new Date();
-  // The scenarios inject the faults the stack's alert rules detect (drifted caches, outbox rows):
-  // the stack's own Rebound must not recover them under the case's run (it did: a resync opened
-  // by EntitlementCacheStale emitted the events the chaos run was counted on). The test command's
-  // silence covers the same alerts.
-  const silence = execFileSync('bash', [join(REPO_ROOT, 'scripts/test-silence.sh'), 'start', 'npm run chaos'])
-    .toString()
-    .trim();
   try {
     const rows = await runChaosMatrix(client, stores, {
       playbooks: values.playbooks?.split(','),
@@ -68,7 +95,7 @@ async function main(): Promise<number> {
     console.log(`\nwritten to bench/results/${name}.md and .json`);
     return rows.every((r) => r.passed === r.runs) ? 0 : 1;
   } finally {
-    execFileSync('bash', [join(REPO_ROOT, 'scripts/test-silence.sh'), 'end', silence]);
+    execFileSync('bash', [join(REPO_ROOT, 'scripts/test-silence.sh'), 'end', silence], { cwd: REPO_ROOT });
     await client.connection.close();
     await stores.pool.end();
     stores.redis.disconnect();

@@ -26,9 +26,10 @@ export function createDatabasePool(config: ReboundConfig, database: string, max 
   // An idle client dropped by the server (a restart, a failover) is removed by the pool; without a
   // listener its 'error' event would crash the whole process instead.
   pool.on('error', (err) => console.error(`[pg ${name}] idle client error: ${err.message}`));
-  // A client checked out of the pool has no such listener: a connection reset while it waits
-  // between two queries (the relay's lock connection during a send, a cursor between pages) would
-  // crash the worker, and every run on it would wait for a worker that is gone. With this listener
+  // A client checked out of the pool has no such listener, and pg emits 'error' on it when the
+  // connection goes (a reset, a server stop), even after failing its running query: the relay's
+  // lock connection during a send, a cursor between pages. That crashed the worker, and every run
+  // on it waited for a worker that was gone (issue 14: the 30 s PostgreSQL outage hung). With this listener
   // the client's next query fails instead (a retryable activity failure) and the pool discards it.
   pool.on('connect', (client) =>
     client.on('error', (err) => console.error(`[pg ${name}] connection error: ${err.message}`)),

@@ -5,12 +5,14 @@
 import { type WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../../shared/workflow-interface';
 import { killPart, stackUp, stopPart } from '../support/stack-parts';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { type WorkerProcess } from '../support/worker-process';
 
 export interface RunControl {
   prefix: string;
   handle: WorkflowHandle;
   workers: WorkerProcess[];
+  /** Starts one more worker process of the run (its prefix and the scenario's environment). */
+  startWorker: () => Promise<WorkerProcess>;
   /** Whether the workflow has closed. */
   closed: () => Promise<boolean>;
 }
@@ -57,7 +59,7 @@ export function workerKillAt(n: number): ChaosFault {
       if (!(await atStepBoundary(run, n))) return false;
       for (const w of run.workers.splice(0)) await w.kill('SIGKILL');
       const hit = !(await run.closed());
-      run.workers.push(await startWorkerProcess(run.prefix));
+      run.workers.push(await run.startWorker());
       return hit;
     },
   };

@@ -37,9 +37,15 @@ export interface MatrixOptions {
   log?: (line: string) => void;
 }
 
+/** The fast subset's outage per playbook: a store its steps write to. */
 const OUTAGE_OF: Record<string, 'kafka' | 'redis' | 'postgres'> = {
   'outbox-replay': 'kafka',
   'entitlement-resync': 'redis',
+  'cache-repair': 'redis',
+  'quarantine-redrive': 'kafka',
+  'org-deletion': 'postgres',
+  'consumer-safe-mode-restart': 'redis',
+  'partition-merge': 'postgres',
 };
 
 function fold(playbook: string, fault: string, cases: CaseResult[]): MatrixRow {

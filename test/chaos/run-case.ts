@@ -2,11 +2,12 @@
 // its own on a fresh task-queue prefix, the stack's Temporal, PostgreSQL, Redis and Kafka) under
 // one fault, then its invariant counted in the real stores.
 import { randomUUID } from 'node:crypto';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { startPlaybook } from '../../client/start-playbook';
 import { type PlaybookResult } from '../../shared/workflow-interface';
 import { uniquePrefix } from '../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { approveGates, type Approver } from './approver';
 import { type ChaosFault, type RunControl } from './faults';
 import { type ChaosScenario, type ChaosStores } from './scenarios';
 
@@ -36,32 +37,44 @@ export async function runCase(
   const prefix = uniquePrefix(`chaos-${scenario.playbook}`);
   const workers: WorkerProcess[] = [];
   let prepared: Awaited<ReturnType<ChaosScenario['prepare']>> | undefined;
+  let approver: Approver | undefined;
+  let handle: WorkflowHandle | undefined;
   try {
-    for (let i = 0; i < (fault.workers ?? 1); i++)
-      workers.push(await startWorkerProcess(prefix, fault.workerEnv));
     prepared = await scenario.prepare(stores);
+    // The scenario's environment, and the fault's on top (a network fault's proxies).
+    const env = { ...prepared.workerEnv, ...fault.workerEnv };
+    const startWorker = () => startWorkerProcess(prefix, env);
+    for (let i = 0; i < (fault.workers ?? 1); i++) workers.push(await startWorker());
     const workflowId = `chaos/${scenario.playbook}/${randomUUID()}`;
     const start = () =>
       startPlaybook(client, {
         playbook: scenario.playbook,
         params: prepared!.params,
-        context: { resource: prepared!.resource, initiator: 'chaos', reason: fault.name },
+        context: {
+          resource: prepared!.resource,
+          initiator: 'chaos',
+          reason: fault.name,
+          ...(prepared!.approvalPolicy ? { approvalPolicy: prepared!.approvalPolicy } : {}),
+        },
         taskQueuePrefix: prefix,
         workflowId,
       });
     let duplicateRefused = true;
-    const handle = await start();
+    const h = await start();
+    handle = h;
     if (fault.duplicateTrigger) {
       duplicateRefused = await start().then(
         () => false,
         (err: unknown) => err instanceof WorkflowExecutionAlreadyStartedError,
       );
     }
+    if (prepared.approvalPolicy?.required) approver = approveGates(h, { afterMs: prepared.approveAfterMs });
     const run: RunControl = {
       prefix,
       handle,
       workers,
-      closed: async () => (await handle.describe()).status.name !== 'RUNNING',
+      startWorker,
+      closed: async () => (await h.describe()).status.name !== 'RUNNING',
     };
     const hit = fault.inject ? await fault.inject(run) : true;
     const whole = Date.now();
@@ -101,6 +114,9 @@ export async function runCase(
       detail: String(err).slice(0, 300),
     };
   } finally {
+    approver?.stop();
+    // A run that did not finish in time is ended, so that it never acts after its case.
+    await handle?.terminate(`chaos case ${fault.name} is over`).catch(() => undefined);
     for (const w of workers) await w.kill('SIGKILL').catch(() => undefined);
     await prepared?.cleanup().catch(() => undefined);
   }

@@ -3,9 +3,6 @@
 // stores (Kafka topics, PostgreSQL rows, Redis keys), never by reading the workflow's status:
 // `lost` is what should exist once and does not, `doubled` what exists more than once.
 import { randomUUID } from 'node:crypto';
-import { type Redis } from 'ioredis';
-import { type Kafka } from 'kafkajs';
-import { type Pool } from 'pg';
 import { IDEMPOTENCY_HEADER } from '../../platform/outbox/relay';
 import { readTopic } from '../../platform/outbox/topic-scan';
 import { createTopic, deleteTopics } from '../integration/consumer/fixtures';
@@ -16,34 +13,14 @@ import {
   removeFixtureOrgs,
 } from '../support/entitlement-fixtures';
 import { enqueueSequences } from '../support/outbox-fixtures';
+import { cacheRepairScenario } from './cache-repair-scenario';
+import { orgDeletionScenario } from './org-deletion-scenario';
+import { partitionMergeScenario } from './partition-merge-scenario';
+import { quarantineRedriveScenario } from './quarantine-redrive-scenario';
+import { safeModeRestartScenario } from './safe-mode-restart-scenario';
+import { type ChaosScenario } from './scenario-types';
 
-export interface ChaosStores {
-  pool: Pool;
-  redis: Redis;
-  kafka: Kafka;
-}
-
-export interface InvariantCheck {
-  ok: boolean;
-  lost: number;
-  doubled: number;
-  detail: string;
-}
-
-export interface PreparedRun {
-  resource: string;
-  params: Record<string, unknown>;
-  /** The invariant, counted in the real stores once the run has finished. */
-  check: (workflowId: string) => Promise<InvariantCheck>;
-  cleanup: () => Promise<void>;
-}
-
-export interface ChaosScenario {
-  playbook: string;
-  /** What the invariant is, in words (printed with the table). */
-  invariant: string;
-  prepare: (stores: ChaosStores) => Promise<PreparedRun>;
-}
+export type { ChaosScenario, ChaosStores, InvariantCheck, PreparedRun } from './scenario-types';
 
 /** outbox-replay: rows written for a topic of its own, replayed to Kafka: each exactly once, in order per aggregate. */
 export const outboxReplayScenario: ChaosScenario = {
@@ -128,4 +105,16 @@ export const entitlementResyncScenario: ChaosScenario = {
   },
 };
 
-export const CHAOS_SCENARIOS: ChaosScenario[] = [outboxReplayScenario, entitlementResyncScenario];
+/**
+ * Every playbook the harness covers. health-probe is not among them: it only reads, so it has no
+ * effect that could be lost or doubled, and under an outage its correct answer is "unhealthy".
+ */
+export const CHAOS_SCENARIOS: ChaosScenario[] = [
+  outboxReplayScenario,
+  entitlementResyncScenario,
+  cacheRepairScenario,
+  quarantineRedriveScenario,
+  orgDeletionScenario,
+  safeModeRestartScenario,
+  partitionMergeScenario,
+];

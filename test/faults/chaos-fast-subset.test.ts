@@ -1,9 +1,10 @@
 // In the faults project (it stops parts of the stack, so it runs alone, after the others): the
 // chaos command's fast subset (`npm run chaos -- --fast`): for each playbook the harness covers,
-// the worker SIGKILLed after its first step and one outage (Kafka under outbox-replay, Redis under
-// entitlement-resync) while it runs. Each run must recover with its invariant counted in the real
-// stores: nothing lost, nothing doubled. The Redis case failed before the resync learned to wait
-// degraded when its breaker (kept in Redis) cannot be read.
+// the worker SIGKILLed after its first step and one outage of a store it writes (test/chaos/
+// matrix.ts, OUTAGE_OF) while it runs. Each run must recover with its invariant counted in the
+// real stores: nothing lost, nothing doubled. The Redis case failed before the resync learned to
+// wait degraded when its breaker (kept in Redis) cannot be read; the PostgreSQL cases before pools
+// listened on checked-out clients and steps retried through a 30 s outage.
 import { type Client } from '@temporalio/client';
 import { connectClient } from '../../client/temporal-client';
 import { loadConfig } from '../../shared/config';
@@ -11,6 +12,20 @@ import { createKafka, createPool, createRedis } from '../../workers/clients';
 import { runChaosMatrix } from '../chaos/matrix';
 import { type ChaosStores } from '../chaos/scenarios';
 import { stackUp } from '../support/stack-parts';
+
+/**
+ * The playbooks of the test command's fast subset: a playbook joins once its fast cases passed
+ * three times in a row on a stack; the others run in `npm run chaos` only (README, chaos section).
+ */
+const FAST_SUBSET = [
+  'outbox-replay',
+  'entitlement-resync',
+  'cache-repair',
+  'quarantine-redrive',
+  'org-deletion',
+  'consumer-safe-mode-restart',
+  'partition-merge',
+];
 
 const config = loadConfig();
 let client: Client;
@@ -23,6 +38,8 @@ beforeAll(async () => {
     redis: createRedis(config, 'rebound-chaos-test'),
     kafka: createKafka(config, 'rebound-chaos-test'),
   };
+  // The harness stops Redis on purpose: its client's reconnect errors are expected, not news.
+  stores.redis.on('error', () => undefined);
 });
 
 afterAll(async () => {
@@ -33,8 +50,13 @@ afterAll(async () => {
 }, 300_000);
 
 test('one crash point and one outage per playbook: recovered, nothing lost or doubled', async () => {
-  const rows = await runChaosMatrix(client, stores, { fast: true, outageSeconds: 15, log: console.log });
-  expect(rows.length).toBeGreaterThanOrEqual(4);
+  const rows = await runChaosMatrix(client, stores, {
+    playbooks: FAST_SUBSET,
+    fast: true,
+    outageSeconds: 15,
+    log: console.log,
+  });
+  expect(rows.length).toBe(2 * FAST_SUBSET.length);
   for (const r of rows) {
     expect({ cell: `${r.playbook} | ${r.fault}`, failures: r.failures }).toEqual({
       cell: `${r.playbook} | ${r.fault}`,
@@ -44,4 +66,4 @@ test('one crash point and one outage per playbook: recovered, nothing lost or do
     expect(r.lost).toBe(0);
     expect(r.doubled).toBe(0);
   }
-}, 1_200_000);
+}, 2_400_000);

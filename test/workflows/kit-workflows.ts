@@ -41,13 +41,18 @@ export function context(overrides: Partial<PlaybookContext> = {}): PlaybookConte
 export async function kitStepsWorkflow(
   ctx: PlaybookContext,
   names: string[],
-  maxAttempts: number,
+  /** null: the step runner's default budget. */
+  maxAttempts: number | null,
 ): Promise<PlaybookStatus> {
   const run = new PlaybookRun('kit', ctx);
   const acts = activitiesOn<KitActivities>('postgres', 'quick');
   try {
     for (const name of names)
-      await run.step(name, () => acts.act(name), { mutating: true, maxAttempts, initialBackoffMs: 1_000 });
+      await run.step(name, () => acts.act(name), {
+        mutating: true,
+        maxAttempts: maxAttempts ?? undefined,
+        initialBackoffMs: 1_000,
+      });
   } catch {
     // the status records the failure
   }

@@ -18,6 +18,7 @@ import { FORGER_KEY, gateOf, signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 import { context, releaseCompensationSignal } from '../../workflows/kit-workflows';
 import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
+import { DEFAULT_RETRY_WINDOW_MS } from '../../../workflows/lib/playbook-run';
 import { harness, type Harness } from './kit-harness';
 
 let env: TestWorkflowEnvironment;
@@ -88,6 +89,25 @@ test('a step gives up after maxAttempts and on a non-retryable failure at once',
   expect(fatal.steps).toHaveLength(1);
   expect(fatal.steps[0]).toMatchObject({ name: 'b', state: 'failed', attempts: 1 });
   expect(fatal.steps[0].lastError).toMatch(/^PreconditionFailed: b cannot succeed/);
+}, 60_000);
+
+test('with the default budget a step outlasts a 90 s outage of its dependency, then gives up after 2 min', async () => {
+  // 7 failures: backoffs 1+2+4+8+16+30+30 s = 91 s of failing, past the 5 attempts (about 15 s)
+  // that used to end the step while a database or broker was still restarting.
+  const h = await harness(env, { a: 7, b: 1_000 });
+  const status: PlaybookStatus = await h.run(() =>
+    env.client.workflow.execute('kitStepsWorkflow', {
+      taskQueue: workflowTaskQueue(h.prefix),
+      workflowId: `${h.prefix}-window`,
+      args: [context(), ['a', 'b'], null],
+    }),
+  );
+  expect(status.steps[0]).toMatchObject({ name: 'a', state: 'succeeded', attempts: 8 });
+  // A failure that outlasts the window still ends the step, after more than 5 attempts.
+  expect(status.steps[1]).toMatchObject({ name: 'b', state: 'failed' });
+  const b = status.steps[1];
+  expect(b.attempts).toBeGreaterThan(5);
+  expect(Date.parse(b.finishedAt!) - Date.parse(b.startedAt)).toBeGreaterThanOrEqual(DEFAULT_RETRY_WINDOW_MS);
 }, 60_000);
 
 test('saga: compensations run in reverse order after a failure and are recorded', async () => {
