@@ -1,7 +1,8 @@
 // Three projects so that `npm test` can run them in order and a developer can run one:
 // unit (fakes, time-skipping server), integration (real pg/Redis/Kafka), e2e (real Temporal),
-// faults (tests that stop or kill parts of the real stack; the test command runs them alone, one
-// file at a time, after the others, so that no other test sees the outage).
+// faults (tests that stop or kill parts of the real stack, or relay the whole platform outbox; the
+// test command runs them alone, one file at a time, after the others, so that no other test sees
+// the outage, nor has its own outbox rows published under it by another test's relay).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 const common = {
   testEnvironment: 'node',

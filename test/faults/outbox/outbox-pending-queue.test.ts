@@ -2,6 +2,8 @@
 // unpublished row is queued, whoever wrote it; the relay's mark dequeues; and the people who go
 // around the relay (deleting unpublished rows, publishing or un-publishing a row by hand) neither
 // stop the relay nor make it send a row twice.
+// In the faults project: its relay drains every queued row of the platform outbox, so a test
+// running beside it would see its own rows published by this one (org/outbox-relay.test.ts did).
 import { randomUUID } from 'node:crypto';
 import { type Kafka } from 'kafkajs';
 import { type Pool } from 'pg';

@@ -2,6 +2,8 @@
 // batches, a row held by another relay holds back the rest of its aggregate, a crash after the
 // batch was produced publishes nothing twice, and a relay run while Kafka is down leaks no pool
 // client (issue 14, known fault 2).
+// In the faults project: its relay drains every queued row of the platform outbox, so a test
+// running beside it would see its own rows published by this one (org/outbox-relay.test.ts did).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Pool } from 'pg';
