@@ -16,6 +16,11 @@ import { stackUp } from '../support/stack-parts';
 /**
  * The playbooks of the test command's fast subset: a playbook joins once its fast cases passed
  * three times in a row on a stack; the others run in `npm run chaos` only (README, chaos section).
+ * consumer-safe-mode-restart and partition-merge passed three `npm run chaos -- --fast` runs but
+ * failed here, in a full `npm test` on a used stack: the safe-mode scenario's new topic had no
+ * leader yet when it produced ("This server does not host this topic-partition"), and the merge
+ * closed before the worker SIGKILL after its first step (a case that proves nothing). They rejoin
+ * when their scenarios wait for the topic's leader and slow the merge enough to be hit.
  */
 const FAST_SUBSET = [
   'outbox-replay',
@@ -23,8 +28,6 @@ const FAST_SUBSET = [
   'cache-repair',
   'quarantine-redrive',
   'org-deletion',
-  'consumer-safe-mode-restart',
-  'partition-merge',
 ];
 
 const config = loadConfig();
