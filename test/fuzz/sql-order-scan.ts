@@ -3,26 +3,16 @@
 // ('1000' before '999'), not the numbers. It passed for months and failed CI the day the outbox's
 // ids crossed a power of ten. A column cast to text without an alias keeps its name, so the scan
 // reports every string in the sources that casts a bare column to text and orders by that bare name.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
+import { sourceFiles } from './sql-scan';
 
 /** One statement that orders by the text of a column; `line` is 1-based. */
 export interface TextOrderFinding {
   file: string;
   line: number;
   column: string;
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
 }
 
 /** String and template literals of a file (read by the TypeScript parser) with where each starts. */

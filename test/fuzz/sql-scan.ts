@@ -15,7 +15,22 @@ export interface SqlFinding {
   text: string;
 }
 
-function sourceFiles(dir: string): string[] {
+/** The source folders both SQL scans read, relative to the checkout. */
+export const SOURCE_DIRS = [
+  'activities',
+  'client',
+  'platform',
+  'consumer',
+  'workers',
+  'shared',
+  'scripts',
+  'bench',
+  'test',
+  'workflows',
+];
+
+/** Every `.ts` file under `dir` (not declarations, not node_modules or dot folders). */
+export function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name.startsWith('.')) continue;

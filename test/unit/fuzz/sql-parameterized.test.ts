@@ -5,20 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, STATE_DIR } from '../../../shared/paths';
-import { findUnparameterizedSql } from '../../fuzz/sql-scan';
-
-const DIRS = [
-  'activities',
-  'client',
-  'platform',
-  'consumer',
-  'workers',
-  'shared',
-  'scripts',
-  'bench',
-  'test',
-  'workflows',
-];
+import { findUnparameterizedSql, SOURCE_DIRS } from '../../fuzz/sql-scan';
 
 const ALLOWED = [
   {
@@ -39,7 +26,7 @@ const ALLOWED = [
 ];
 
 test('no SQL statement in the sources is built from values', () => {
-  const findings = findUnparameterizedSql(REPO_ROOT, DIRS);
+  const findings = findUnparameterizedSql(REPO_ROOT, SOURCE_DIRS);
   const allowed = (f: { file: string; text: string }) =>
     ALLOWED.some((a) => a.file === f.file && f.text.includes(a.text));
   expect(findings.filter((f) => !allowed(f))).toEqual([]);

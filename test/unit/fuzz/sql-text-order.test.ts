@@ -3,23 +3,11 @@
 // before '999' and failed CI once the outbox's ids reached four digits.
 import { REPO_ROOT } from '../../../shared/paths';
 import { findTextOrderedSql, textOrderedColumns } from '../../fuzz/sql-order-scan';
-
-const DIRS = [
-  'activities',
-  'client',
-  'platform',
-  'consumer',
-  'workers',
-  'shared',
-  'scripts',
-  'bench',
-  'test',
-  'workflows',
-];
+import { SOURCE_DIRS } from '../../fuzz/sql-scan';
 
 test('no statement orders by the text of a column cast to text without an alias', () => {
   // This file's own examples below are the only statements allowed to show the trap.
-  const findings = findTextOrderedSql(REPO_ROOT, DIRS).filter(
+  const findings = findTextOrderedSql(REPO_ROOT, SOURCE_DIRS).filter(
     (f) => f.file !== 'test/unit/fuzz/sql-text-order.test.ts',
   );
   expect(findings).toEqual([]);
