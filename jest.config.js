@@ -1,8 +1,9 @@
 // Three projects so that `npm test` can run them in order and a developer can run one:
 // unit (fakes, time-skipping server), integration (real pg/Redis/Kafka), e2e (real Temporal),
 // faults (tests that stop or kill parts of the real stack, or relay the whole platform outbox; the
-// test command runs them alone, one file at a time, after the others, so that no other test sees
-// the outage, nor has its own outbox rows published under it by another test's relay).
+// test command runs them alone, one file at a time, each in a new process, after the others, so
+// that no other test sees the outage, nor has its own outbox rows published under it by another
+// test's relay, nor a client another file left behind throwing inside its hooks).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 const common = {
   testEnvironment: 'node',

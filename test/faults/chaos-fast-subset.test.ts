@@ -11,6 +11,7 @@ import { loadConfig } from '../../shared/config';
 import { createKafka, createPool, createRedis } from '../../workers/clients';
 import { runChaosMatrix } from '../chaos/matrix';
 import { type ChaosStores } from '../chaos/scenarios';
+import { cleanUp } from '../support/clean-up';
 import { stackUp } from '../support/stack-parts';
 
 /**
@@ -46,10 +47,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stackUp();
-  await client?.connection.close();
-  await stores?.pool.end();
-  stores?.redis.disconnect();
+  await cleanUp({
+    'stack up': stackUp,
+    'close the Temporal connection': () => client?.connection.close(),
+    'end the pool': () => stores?.pool.end(),
+    'disconnect Redis': () => stores?.redis.disconnect(),
+  });
 }, 300_000);
 
 test('one crash point and one outage per playbook: recovered, nothing lost or doubled', async () => {

@@ -23,6 +23,7 @@ import {
   removeFixtureOrgs,
   type FixtureOrg,
 } from '../../support/entitlement-fixtures';
+import { cleanUp } from '../../support/clean-up';
 import { blockDatabase, stackUp, unblockDatabase } from '../../support/stack-parts';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
@@ -49,13 +50,16 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const w of workers) await w.kill('SIGKILL');
-  await unblockDatabase(statePool, config.postgres.platformDb);
-  await stackUp();
-  await removeFixtureOrgs(pool, redis, ids);
-  await client.connection.close();
-  await Promise.all([pool.end(), statePool.end()]);
-  redis.disconnect();
+  await cleanUp({
+    'kill the test workers': () => Promise.all(workers.map((w) => w.kill('SIGKILL'))),
+    'allow connections to the billing database again': () =>
+      unblockDatabase(statePool, config.postgres.platformDb),
+    'stack up': stackUp,
+    'remove the fixture orgs': () => removeFixtureOrgs(pool, redis, ids),
+    'close the Temporal connection': () => client.connection.close(),
+    'end the pools': () => Promise.all([pool.end(), statePool.end()]),
+    'disconnect Redis': () => redis.disconnect(),
+  });
 }, 300_000);
 
 function start(params: Record<string, unknown>): Promise<WorkflowHandle> {
