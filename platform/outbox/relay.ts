@@ -7,7 +7,7 @@
 // batch's row ids, and the end offset of each partition it produces to), not an update of each row,
 // (3) produces the batch with an idempotent producer and `acks: -1`, the idempotency key as a
 // header, (4) only after the broker acknowledged it, marks the rows published and deletes the
-// record in one statement. A relay that finds rows named by a record of an earlier attempt (or
+// record in one statement (draining a backlog, that statement is the next batch's claim). A relay that finds rows named by a record of an earlier attempt (or
 // with the per-row intent columns an older relay wrote) scans those partitions from the recorded
 // offsets for their keys first, so a crash between (3) and (4) never publishes an event twice.
 import { type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
@@ -76,10 +76,11 @@ export interface RelaySession {
   /**
    * Relays every unpublished row in outbox order, batch after batch, pipelined: while batch N is
    * on its way to the broker, the next batches (up to PREPARED_AHEAD) are locked and their intents
-   * committed, and batch N-1 is marked published. Sends stay strictly one after another (order per
-   * aggregate); an aggregate held back once stays held back for the rest of the call. Stops when
-   * the outbox is drained or `shouldContinue` says so; throws on the first failure (what was
-   * acknowledged stays marked).
+   * committed, each claim statement also marking the batches acknowledged since the last one.
+   * Sends stay strictly one after another (order per aggregate); an aggregate held back once stays
+   * held back for the rest of the call. Stops when the outbox is drained or `shouldContinue` says
+   * so; throws on the first failure (what was acknowledged is still marked if the database
+   * answers; if not, its intent record makes the next relay find it on the topic).
    */
   relayAll(opts: RelayAllOptions): Promise<RelayResult>;
   close(): Promise<void>;
@@ -102,31 +103,21 @@ export async function openRelaySession(deps: RelayDeps): Promise<RelaySession> {
   const admin = deps.kafka.admin();
   const producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   let lockClient: PoolClient | undefined;
-  let markClient: PoolClient | undefined;
   try {
     await Promise.all([admin.connect(), producer.connect()]);
     lockClient = await deps.pool.connect();
-    markClient = await deps.pool.connect();
-    // Marking rows published need not wait for its WAL flush: a mark lost in a database crash
-    // leaves the row unpublished with its intent, and the next relay finds it on the topic. The
-    // intent, which guards against a second send, stays synchronous. This client is destroyed on
-    // close, so the setting never reaches another user of the pool.
-    await markClient.query('SET synchronous_commit = off');
   } catch (err) {
     lockClient?.release();
-    markClient?.release(true);
     await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
     throw err;
   }
   const conn = lockClient;
-  const marks = markClient;
   const known = new Map<string, number>(); // topic → partition count
   const ends = new Map<string, Map<number, string>>(); // topic → partition → end after our last ack
   return {
     relayBatch: (filter = {}) =>
-      relayBatch({ ...deps, admin, producer, lockClient: conn, markClient: marks, known, ends }, filter),
-    relayAll: (opts) =>
-      relayAll({ ...deps, admin, producer, lockClient: conn, markClient: marks, known, ends }, opts),
+      relayBatch({ ...deps, admin, producer, lockClient: conn, known, ends }, filter),
+    relayAll: (opts) => relayAll({ ...deps, admin, producer, lockClient: conn, known, ends }, opts),
     close: async () => {
       // A client whose locks could not be released is destroyed, which releases them.
       const unlocked = await conn.query('SELECT pg_advisory_unlock_all()').then(
@@ -134,7 +125,6 @@ export async function openRelaySession(deps: RelayDeps): Promise<RelaySession> {
         () => false,
       );
       conn.release(!unlocked);
-      marks.release(true);
       await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
     },
   };
@@ -155,9 +145,8 @@ export async function relayOutbox(deps: RelayDeps, filter: RelayFilter = {}): Pr
 interface BatchDeps extends RelayDeps {
   admin: Admin;
   producer: Producer;
+  /** Takes and releases the rows' advisory locks, claims and marks (session locks: one connection). */
   lockClient: PoolClient;
-  /** Marks rows published (asynchronous commit, see openRelaySession). */
-  markClient: PoolClient;
   known: Map<string, number>;
   /**
    * Per topic and partition, the end offset right after this session's last acknowledged batch
@@ -249,7 +238,9 @@ async function claimSelected(deps: BatchDeps, selected: OutboxRow[]): Promise<Cl
 
 /**
  * The next queued (unpublished) rows after `cursor`, locked and read under the locks in one round
- * trip (outbox_relay_claim, migrations 025 and 026: a fresh snapshot after the locks were taken).
+ * trip (outbox_relay_claim, migrations 025, 026 and 028: a fresh snapshot after the locks were
+ * taken). The same statement first marks the `acked` batches published (the broker acknowledged
+ * them; their intent records go) and then releases their locks; if it fails, none is marked.
  * `scanned` counts the queued ids looked at and `last` is the highest, stale ones included (their
  * row gone: a NULL idempotency key, after the rows), so the cursor moves past them. Rows found
  * published although queued (published by another writer) leave the queue here.
@@ -258,7 +249,7 @@ async function claimNext(
   deps: BatchDeps,
   cursor: string,
   limit: number,
-  unlockIds: string[],
+  acked: PreparedBatch[],
 ): Promise<Claimed & { scanned: number; last: string | null }> {
   type ClaimRow = Omit<OutboxRow, 'idempotency_key'> & {
     idempotency_key: string | null;
@@ -272,12 +263,15 @@ async function claimNext(
     for (const [partition, from] of ends) starts.push({ topic, partition, from });
   }
   const r = await deps.lockClient.query<ClaimRow>(
-    'SELECT * FROM outbox_relay_claim($1, $2, $3, $4::bigint[], $5::text[], $6::int[], $7::bigint[])',
+    `SELECT * FROM outbox_relay_claim($1, $2, $3, $4::bigint[], $5::bigint[], $6::bigint[],
+                                      $7::text[], $8::int[], $9::bigint[])`,
     [
       cursor,
       limit,
       LOCK_CLASS,
-      bigintArray(unlockIds),
+      bigintArray(acked.flatMap((b) => b.lockedIds)),
+      bigintArray(acked.flatMap((b) => b.rows.map((x) => x.id))),
+      bigintArray(acked.flatMap((b) => b.intentIds)),
       starts.map((x) => x.topic),
       starts.map((x) => x.partition),
       starts.map((x) => x.from),
@@ -285,8 +279,13 @@ async function claimNext(
   );
   let rows = r.rows as Claimed['rows'];
   const lockedGone: string[] = [];
-  let last: bigint | null = null;
-  for (const x of r.rows) if (last === null || BigInt(x.id) > last) last = BigInt(x.id);
+  // Ids are bigint digits read as text: the longer is the larger, and equal lengths compare as
+  // strings (no BigInt per row: this loop runs on the thread that also encodes the Kafka batches).
+  let last: string | null = null;
+  for (const x of r.rows) {
+    if (last === null || x.id.length > last.length || (x.id.length === last.length && x.id > last))
+      last = x.id;
+  }
   if (r.rows.some((x) => x.idempotency_key === null)) {
     rows = [];
     for (const x of r.rows) {
@@ -309,7 +308,7 @@ async function claimNext(
     hasIntents: r.rows.some((x) => x.has_intents),
     recorded: intentId === null ? undefined : { intentId, covers },
     scanned: r.rows.length,
-    last: last === null ? null : last.toString(),
+    last,
   };
 }
 
@@ -335,11 +334,14 @@ async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayRe
 const PREPARED_AHEAD = 2;
 
 /**
- * Three stages joined by queues: claim+prepare (release the locks of marked batches, lock, read and
- * commit the intent in one round trip on the lock connection), send (one produce request at a
- * time, in claim order: order per aggregate), mark (mark connection). The first failure stops the claim stage and any further send; batches already
- * acknowledged are still marked, prepared ones not yet sent are unlocked (their intent records,
- * naming rows that were never produced, only make the next relay look for them first).
+ * Two stages joined by a queue: claim+prepare, and send (one produce request at a time, in claim
+ * order: order per aggregate). Each claim is one statement on the lock connection that first marks
+ * the batches acknowledged since the last claim (and releases their locks), then locks, reads and
+ * records the intent of the next batch; what is acknowledged after the last claim is marked by one
+ * more statement at the end. The first failure stops the claim stage and any further send; batches
+ * already acknowledged are still marked (a claim that failed is retried as that final mark),
+ * prepared ones not yet sent are unlocked (their intent records, naming rows that were never
+ * produced, only make the next relay look for them first).
  */
 async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayResult> {
   const total = emptyResult();
@@ -349,18 +351,26 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
     failure ??= { reason };
   };
   const ready = new BatchQueue(PREPARED_AHEAD);
-  // Locks of marked batches, released by the next claim in its own round trip.
-  const toUnlock: string[] = [];
+  // Acknowledged by the broker (or with nothing to send), in send order, not yet marked.
+  const acked: PreparedBatch[] = [];
+  const settled = (batches: PreparedBatch[]) => {
+    for (const b of batches) {
+      b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
+      for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...b.result[k]);
+      opts.onBatch?.(total);
+    }
+  };
 
   const claimStage = (async () => {
     let cursor = '0';
     try {
       for (;;) {
-        const unlocking = toUnlock.splice(0);
-        const claimed = await claimNext(deps, cursor, opts.limit, unlocking).catch((err: unknown) => {
-          toUnlock.push(...unlocking);
+        const marking = acked.splice(0);
+        const claimed = await claimNext(deps, cursor, opts.limit, marking).catch((err: unknown) => {
+          acked.unshift(...marking);
           throw err;
         });
+        settled(marking);
         if (claimed.last === null) break;
         cursor = claimed.last;
         const batch = await prepare(deps, claimed, held);
@@ -377,7 +387,6 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
     }
   })();
 
-  let marking: Promise<void> = Promise.resolve();
   for (let batch = await ready.take(); batch; batch = await ready.take()) {
     if (failure) {
       ready.close();
@@ -386,29 +395,29 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
     }
     try {
       await send(deps, batch);
+      const afterProduce = deps.hooks?.afterProduce;
+      if (afterProduce) for (const r of batch.rows) await afterProduce(r.idempotency_key);
     } catch (err) {
       fail(err);
       ready.close();
       await unlockRows(deps.lockClient, batch.lockedIds).catch(() => undefined);
       continue;
     }
-    const acked = batch;
-    // Marks follow one another (one connection), each after its own batch was acknowledged.
-    // An acknowledged batch is marked even after a later failure.
-    marking = marking.then(async () => {
-      try {
-        await markSent(deps, acked);
-        for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...acked.result[k]);
-        opts.onBatch?.(total);
-      } catch (err) {
-        fail(err);
-      } finally {
-        toUnlock.push(...acked.lockedIds);
-      }
-    });
+    acked.push(batch);
   }
-  await Promise.all([claimStage, marking]);
-  await unlockRows(deps.lockClient, toUnlock.splice(0)).catch(() => undefined);
+  await claimStage;
+  // What the broker acknowledged after the last claim (or what a failed claim did not mark).
+  const last = acked.splice(0);
+  try {
+    await markBatches(deps.lockClient, last);
+    settled(last);
+  } catch (err) {
+    fail(err);
+    await unlockRows(
+      deps.lockClient,
+      last.flatMap((b) => b.lockedIds),
+    ).catch(() => undefined);
+  }
   if (failure) throw failure.reason;
   return total;
 }
@@ -746,25 +755,33 @@ async function send(deps: BatchDeps, b: PreparedBatch): Promise<void> {
   }
 }
 
-/** After the broker acknowledged the batch: the rows are published. */
+/** After the broker acknowledged the batch (relayBatch): the rows are published. */
 async function markSent(deps: BatchDeps, b: PreparedBatch): Promise<void> {
-  if (b.rows.length === 0) {
-    // Nothing sent (all held back or published already): the claim's record names no sent row.
-    if (b.intentIds.length > 0) {
-      await deps.markClient.query('DELETE FROM outbox_relay_intents WHERE id = ANY($1::bigint[])', [
-        bigintArray(b.intentIds),
-      ]);
-    }
-    return;
-  }
   const afterProduce = deps.hooks?.afterProduce;
   if (afterProduce) for (const r of b.rows) await afterProduce(r.idempotency_key);
   await markPublished(
-    deps.markClient,
+    deps.lockClient,
     b.rows.map((r) => r.id),
     b.intentIds,
   );
   b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
+}
+
+/**
+ * Marks acknowledged batches published (their rows, their intent records) in one statement, then
+ * releases their locks. Throws if the mark fails (the locks are then still held).
+ */
+async function markBatches(client: PoolClient, batches: PreparedBatch[]): Promise<void> {
+  if (batches.length === 0) return;
+  await markPublished(
+    client,
+    batches.flatMap((b) => b.rows.map((r) => r.id)),
+    batches.flatMap((b) => b.intentIds),
+  );
+  await unlockRows(
+    client,
+    batches.flatMap((b) => b.lockedIds),
+  );
 }
 
 /**
@@ -780,7 +797,8 @@ async function markPublished(
   ids: string[],
   intentIds: string[] = [],
 ): Promise<void> {
-  if (ids.length === 0) return;
+  // A batch that sent nothing still has the claim's intent record to delete.
+  if (ids.length === 0 && intentIds.length === 0) return;
   await pool.query(
     `WITH done AS (DELETE FROM outbox_relay_intents WHERE id = ANY($2::bigint[])),
      dequeued AS (DELETE FROM outbox_pending WHERE id = ANY($1::bigint[]))

@@ -1,7 +1,8 @@
 // The batch relay against real PostgreSQL and Kafka: order per aggregate inside and across
 // batches, a row held by another relay holds back the rest of its aggregate, a crash after the
-// batch was produced publishes nothing twice, and a relay run while Kafka is down leaks no pool
-// client (issue 14, known fault 2).
+// batch was produced publishes nothing twice (nor does the relay's database connection lost
+// before its marks), and a relay run while Kafka is down leaks no pool client (issue 14, known
+// fault 2).
 // In the faults project: its relay drains every queued row of the platform outbox, so a test
 // running beside it would see its own rows published by this one (org/outbox-relay.test.ts did).
 import { randomUUID } from 'node:crypto';
@@ -141,6 +142,52 @@ test('a crash after a batch was produced publishes none of it again', async () =
   expect(retry.produced).toEqual([]);
   expect(await onTopic(new Set(keys))).toHaveLength(keys.length);
 }, 90_000);
+
+test('the database connection lost while acknowledged batches wait for their mark: none is sent again', async () => {
+  // Marks ride on the next batch's claim (migration 028). Here the relay's connection is killed
+  // right after a batch was acknowledged, so that claim fails with the marks in it: those batches
+  // stay unpublished behind their intent record, and the next relay must find them on the topic.
+  const rows = await enqueueSequences(pool, { topic, aggregates: 5, perAggregate: 12, prefix: randomUUID() });
+  const keys = new Set(rows.map((r) => r.key));
+  let produced = 0;
+  const killRelayConnection = async () => {
+    produced += 1;
+    if (produced !== 25) return;
+    await pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+        WHERE locktype = 'advisory' AND classid = $1 AND pid <> pg_backend_pid()`,
+      [LOCK_CLASS],
+    );
+  };
+  const first = await openRelaySession({ pool, kafka, hooks: { afterProduce: killRelayConnection } });
+  await expect(first.relayAll({ limit: 10 })).rejects.toThrow();
+  await first.close();
+  const published = await pool.query<{ key: string }>(
+    'SELECT idempotency_key AS key FROM outbox WHERE topic = $1 AND published_at IS NOT NULL',
+    [topic],
+  );
+  const markedBefore = published.rows.filter((r) => keys.has(r.key)).length;
+  expect(markedBefore).toBeLessThan(rows.length);
+
+  const second = await openRelaySession({ pool, kafka });
+  let total;
+  try {
+    total = await second.relayAll({ limit: 10 });
+  } finally {
+    await second.close();
+  }
+  const mine = (list: string[]) => list.filter((k) => keys.has(k));
+  // The batch acknowledged when the connection died (at least) is found on the topic, not resent.
+  expect(mine(total.recovered).length).toBeGreaterThanOrEqual(5);
+  expect(markedBefore + mine(total.recovered).length + mine(total.produced).length).toBe(rows.length);
+  const seen = await onTopic(keys);
+  expect(seen.map((s) => s.key).sort()).toEqual([...keys].sort());
+  const left = await pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM outbox WHERE topic = $1 AND published_at IS NULL',
+    [topic],
+  );
+  expect(Number(left.rows[0].n)).toBe(0);
+}, 120_000);
 
 test('relays failing while Kafka is unreachable leak no pool client', async () => {
   const small = createPool(config, 'platform', 2);
