@@ -5,10 +5,9 @@
 // "do not cache". While the shared breaker in front of the billing database is open the cache is
 // left as it is (last known good), the status says so, and the run waits and tries again; past
 // `maxDegraded` it escalates. Drift found and fixed, per kind, is in the status and the report.
-import { sleep, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import type { EntitlementResyncActivities } from '../activities/entitlements/resync-activities';
 import { parseDuration } from '../shared/duration';
-import { ErrorTypes } from '../shared/errors';
 import { type PlaybookInput } from '../shared/playbook-input';
 import {
   type BreakerView,
@@ -17,9 +16,8 @@ import {
 } from '../shared/playbooks/entitlement-resync';
 import { type PlaybookResult } from '../shared/workflow-interface';
 import { activitiesOn } from './lib/activity-presets';
-import { describeError, errorType, rootCause } from './lib/errors';
+import { breakerWaitingSteps, type Degraded } from './lib/breaker-wait';
 import { PlaybookRun } from './lib/playbook-run';
-import { ApplicationFailure } from '@temporalio/workflow';
 import { enforcedInput } from './lib/policy-check';
 
 /** Seconds of paging per activity call: the status's counts are at most this old. */
@@ -66,10 +64,8 @@ export async function entitlementResyncWorkflow(
     });
   }
 
-  const maxDegradedMs = parseDuration(p.maxDegraded);
-  let degradedSince: number | undefined;
   let state: ResyncProgress | undefined;
-  const show = (breaker: BreakerView, degraded?: string) =>
+  const show = (breaker: BreakerView, degraded?: Degraded) =>
     run.setProgress({
       cursor: state?.cursor ?? null,
       pages: state?.pages ?? 0,
@@ -77,52 +73,23 @@ export async function entitlementResyncWorkflow(
       breaker,
       degraded: degraded
         ? {
-            since: new Date(degradedSince!).toISOString(),
-            reason: degraded,
+            since: new Date(degraded.since).toISOString(),
+            reason: degraded.reason,
             cache: 'kept as last known good',
           }
         : undefined,
     });
 
-  // Runs a phase as numbered steps until one succeeds. While the database is unreachable or the
+  // Each phase runs as numbered steps until one succeeds. While the database is unreachable or the
   // breaker is open, the cache stays as it is; the run waits for the breaker's retry time and
   // tries again, and escalates once it has been degraded for longer than maxDegraded.
-  let attemptNo = 0;
-  async function resilient<T>(label: string, call: () => Promise<T>): Promise<T | 'escalate'> {
-    for (;;) {
-      attemptNo += 1;
-      try {
-        const result = await run.step(`${label}#${attemptNo}`, call, {
-          mutating: true,
-          maxAttempts: 2,
-          initialBackoffMs: 1_000,
-        });
-        degradedSince = undefined;
-        return result;
-      } catch (err) {
-        const open = errorType(err) === ErrorTypes.CircuitOpen;
-        const cause = rootCause(err);
-        // The breaker lives in Redis: when Redis itself is what is down, its state cannot be read
-        // either, and that is one more reason to wait degraded, not to fail the run (found by the
-        // chaos command: a 10 s Redis outage failed the whole resync).
-        const breaker =
-          open && cause instanceof ApplicationFailure && cause.details?.[0]
-            ? (cause.details[0] as BreakerView)
-            : await quick.billingBreakerState().catch((): BreakerView => ({
-                name: 'platform-billing-db', // activities/entitlements/circuit-breaker.ts
-                state: 'closed',
-                consecutiveFailures: 0,
-                openedAt: null,
-                retryAt: null,
-              }));
-        degradedSince ??= Date.now();
-        show(breaker, describeError(err));
-        if (Date.now() - degradedSince > maxDegradedMs) return 'escalate';
-        const retryAt = breaker.retryAt ? Date.parse(breaker.retryAt) : 0;
-        await sleep(Math.max(retryAt - Date.now(), 2_000));
-      }
-    }
-  }
+  const steps = breakerWaitingSteps({
+    run,
+    maxDegradedMs: parseDuration(p.maxDegraded),
+    readBreaker: () => quick.billingBreakerState(),
+    onDegraded: show,
+  });
+  const resilient = <T>(label: string, call: () => Promise<T>) => steps.attempt(label, call);
   const escalate = async () => {
     await run.notify(
       'billing-db-unavailable',

@@ -9,6 +9,9 @@ import { durationSchema } from '../duration';
 /** Cache namespaces Rebound can resync: name → the platform caches it covers. */
 export const CACHE_NAMESPACES = ['entitlements'] as const;
 
+/** How long a run keeps the cache as it is while the billing database is unavailable (a duration). */
+export const DEFAULT_MAX_DEGRADED = '30m';
+
 export const entitlementResyncParamsSchema = z
   .object({
     namespace: z.enum(CACHE_NAMESPACES),
@@ -21,7 +24,7 @@ export const entitlementResyncParamsSchema = z
     /** How long a key that stays wrong after repair is kept out of the cache. */
     doNotCacheFor: durationSchema.default('1h'),
     /** How long the run keeps the last known good cache while the breaker is open, then escalates. */
-    maxDegraded: durationSchema.default('30m'),
+    maxDegraded: durationSchema.default(DEFAULT_MAX_DEGRADED),
   })
   .strict();
 export type EntitlementResyncParams = z.infer<typeof entitlementResyncParamsSchema>;
@@ -34,6 +37,8 @@ export const cacheRepairParamsSchema = z
     doNotCacheFor: durationSchema.default('1h'),
     /** At most this many keys per run (a pattern matching more is refused). */
     maxKeys: z.number().int().min(1).max(100_000).default(10_000),
+    /** How long the run waits while the billing database is unavailable, then escalates. */
+    maxDegraded: durationSchema.default(DEFAULT_MAX_DEGRADED),
   })
   .strict();
 export type CacheRepairParams = z.infer<typeof cacheRepairParamsSchema>;
