@@ -120,10 +120,11 @@ function renderMonitoringConfig(): {
   mkdirSync(join(STATE_DIR, 'tmp'), { recursive: true });
   const dir = mkdtempSync(join(STATE_DIR, 'tmp', 'compose-monitoring-'));
   try {
-    const local = script
-      .replaceAll('/src/', `${join(REPO_ROOT, 'config')}/`)
-      .replaceAll('/tmp/', `${dir}/`)
-      .replaceAll('/rendered/', `${dir}/`);
+    // One pass: the checkout itself may live under /tmp (a fresh clone), and a second replace
+    // would rewrite the /tmp/ inside the config path the first one put in.
+    const local = script.replace(/\/(src|tmp|rendered)\//g, (_, folder: string) =>
+      folder === 'src' ? `${join(REPO_ROOT, 'config')}/` : `${dir}/`,
+    );
     execFileSync('sh', ['-ec', local]);
     const prometheus = readFileSync(join(dir, 'prometheus.yml'), 'utf8');
     const alertmanager = readFileSync(join(dir, 'alertmanager.yml'), 'utf8');
