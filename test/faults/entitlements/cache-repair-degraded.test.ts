@@ -20,6 +20,7 @@ import { createEntitledOrgs, mismatches, removeFixtureOrgs } from '../../support
 import { blockDatabase, unblockDatabase } from '../../support/stack-parts';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
+import { waitFor } from '../../support/wait-for';
 
 const config = loadConfig();
 const prefix = uniquePrefix('e2e-cache-degraded');
@@ -78,14 +79,6 @@ async function progress(h: WorkflowHandle): Promise<DegradedProgress | undefined
   return (await h.query(statusQuery)).progress;
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('breaker open: the run waits with the cache as it was, then repairs once a probe is let through', async () => {
   const orgId = await corruptedOrg();
   const before = await redis.hgetall(entitlementCacheKey(orgId));
@@ -97,7 +90,7 @@ test('breaker open: the run waits with the cache as it was, then repairs once a 
     retryAt: String(Date.now() + 8_000),
   });
   const h = await repair(orgId, '10m');
-  await until(
+  await waitFor(
     'the open breaker in the status',
     async () => (await progress(h))?.breaker?.state === 'open',
     30_000,

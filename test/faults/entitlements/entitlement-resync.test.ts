@@ -27,6 +27,7 @@ import { cleanUp } from '../../support/clean-up';
 import { blockDatabase, stackUp, unblockDatabase } from '../../support/stack-parts';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
+import { waitFor } from '../../support/wait-for';
 
 const config = loadConfig();
 const prefix = uniquePrefix('e2e-resync');
@@ -82,14 +83,6 @@ async function committedPages(h: WorkflowHandle): Promise<number> {
   return redis.llen(pageLogKey(h.workflowId));
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('2% drift: every cache equals its rows afterwards, extras gone, events for changed orgs only', async () => {
   const drift = await introduceDrift(pool, redis, orgs, 0.02);
   expect((await mismatches(pool, redis, ids)).length).toBeGreaterThanOrEqual(190);
@@ -122,10 +115,10 @@ test('2% drift: every cache equals its rows afterwards, extras gone, events for 
 test('billing database unreachable mid-run: breaker opens, cache untouched, run finishes after it returns', async () => {
   await introduceDrift(pool, redis, orgs, 0.02);
   const h = await start({ pageSize: 100, pagePauseMs: 40 });
-  await until('ten pages', async () => (await committedPages(h)) >= 10, 120_000);
+  await waitFor('ten pages', async () => (await committedPages(h)) >= 10, 120_000);
   await blockDatabase(statePool, config.postgres.platformDb);
   const atStop = await cacheDigest(redis, ids);
-  await until(
+  await waitFor(
     'the breaker open in the status',
     async () => (await progress(h).catch(() => undefined))?.breaker?.state === 'open',
     120_000,
@@ -142,7 +135,7 @@ test('billing database unreachable mid-run: breaker opens, cache untouched, run 
 test('worker SIGKILLed mid-run: resumes from the cursor, no page committed twice', async () => {
   await introduceDrift(pool, redis, orgs, 0.02);
   const h = await start({ pageSize: 100, pagePauseMs: 30 });
-  await until('twenty pages', async () => (await committedPages(h)) >= 20, 120_000);
+  await waitFor('twenty pages', async () => (await committedPages(h)) >= 20, 120_000);
   await workers[workers.length - 1].kill('SIGKILL');
   const pagesAtKill = await redis.llen(pageLogKey(h.workflowId));
   workers.push(await startWorkerProcess(prefix));

@@ -20,6 +20,7 @@ import { enqueueSequences } from '../../support/outbox-fixtures';
 import { stackUp, stopPart } from '../../support/stack-parts';
 import { uniquePrefix } from '../../support/temporal-env';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
+import { waitFor } from '../../support/wait-for';
 
 const config = loadConfig();
 const prefix = uniquePrefix('e2e-outbox-replay');
@@ -40,14 +41,6 @@ afterAll(async () => {
   await client.connection.close();
   await pool.end();
 }, 300_000);
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function published(keys: string[]): Promise<number> {
   const r = await pool.query<{ n: string }>(
@@ -82,7 +75,7 @@ test('10,000 rows written while Kafka is down all reach the topic once, in order
   // Kafka comes back (stack up also restarts what died with it); kill the worker once the
   // replay is well under way.
   const up = stackUp();
-  await until('1,500 rows published', async () => (await published(keys)) >= 1_500, 180_000);
+  await waitFor('1,500 rows published', async () => (await published(keys)) >= 1_500, 180_000);
   await workers[0].kill('SIGKILL');
   const atKill = await published(keys);
   expect(atKill).toBeLessThan(keys.length);
@@ -110,7 +103,7 @@ test('10,000 rows written while Kafka is down all reach the topic once, in order
   expect(order.size).toBe(200);
 
   // The reference consumer (started by `stack up`) applies each event once.
-  await until(
+  await waitFor(
     'the consumer applied every event',
     async () => {
       const r = await pool.query<{ n: string }>(

@@ -4,16 +4,34 @@ import { type Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { type Pool } from 'pg';
 
+export { waitFor } from '../../support/wait-for';
+
 export function uniqueNames(label: string): { topic: string; group: string; orgId: string } {
   const id = randomUUID().slice(0, 8);
   return { topic: `t-${label}-${id}.notifications`, group: `t-${label}-${id}`, orgId: randomUUID() };
 }
 
+/**
+ * Creates the topic and resolves once every partition answers a ListOffsets from its leader, at
+ * most 60 s. `waitForLeaders` alone was not enough right after the broker restarted (a chaos
+ * outage cell before): the metadata named a leader, and the first produce still failed with
+ * "This server does not host this topic-partition".
+ */
 export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ready = await admin.fetchTopicOffsets(topic).then(
+        (offsets) => offsets.length === partitions,
+        () => false,
+      );
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions not served after 60 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   } finally {
     await admin.disconnect();
   }
@@ -85,19 +103,4 @@ export async function notificationCounts(pool: Pool, orgId: string): Promise<Map
     [orgId],
   );
   return new Map(r.rows.map((row) => [row.event_id, row.n]));
-}
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
