@@ -39,6 +39,11 @@ export const partitionMergeScenario: ChaosScenario = {
           timeout: '1h',
           required: true,
         },
+        // The merge of 4,000 keys can close within a second of its first step on a quiet stack
+        // (and a status poll on a loaded one can take longer than that): an approver who reads
+        // the question for 10 s keeps the run open for the fault injected after the first step,
+        // and lets an outage meet the apply phase (a case whose run closed first proves nothing).
+        approveAfterMs: 10_000,
         check: async () => {
           let lost = 0;
           let doubled = 0;
