@@ -123,11 +123,27 @@ async function main(): Promise<void> {
         signalArgs: [input.alert!],
       });
     });
+    console.error(
+      `[bench] ${N} incidents started in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for each at its gate…`,
+    );
     // Every incident must be at its gate: polled through each one's status query.
     const waiting = new Set<string>();
     const deadline = Date.now() + Math.max(600_000, N * 1_500);
+    let reported = 0;
     while (waiting.size < N) {
-      if (Date.now() > deadline) throw new Error(`only ${waiting.size} of ${N} incidents reached their gate`);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `only ${waiting.size} of ${N} incidents reached their gate; worker RSS peak so far ${peak.toFixed(0)} MiB`,
+        );
+      }
+      // Progress on long runs (1,000 incidents take minutes on a loaded machine): at most every 10 s.
+      if (Date.now() - reported >= 10_000) {
+        reported = Date.now();
+        console.error(
+          `[bench] ${waiting.size} of ${N} at their gate after ${((Date.now() - t0) / 1000).toFixed(0)} s; ` +
+            `worker RSS ${rssMiB(pid).toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`,
+        );
+      }
       await forEach(N, C, async (i) => {
         if (waiting.has(ids[i])) return;
         const s = await client.workflow
