@@ -13,6 +13,7 @@ import { type ApprovalPolicy, type PlaybookContext } from '../../shared/playbook
 import { type PlaybookStatus } from '../../shared/workflow-interface';
 import { activitiesOn } from '../../workflows/lib/activity-presets';
 import { type ApprovalOutcome } from '../../workflows/lib/approvals';
+import { breakerWaitingSteps } from '../../workflows/lib/breaker-wait';
 import { PlaybookRun, StepSkipped } from '../../workflows/lib/playbook-run';
 
 export interface KitActivities {
@@ -143,4 +144,31 @@ export async function kitDestructiveWorkflow(ctx: PlaybookContext): Promise<Play
 export async function kitFailWorkflow(): Promise<void> {
   await Promise.resolve();
   throw ApplicationFailure.nonRetryable('boom', ErrorTypes.InvalidInput);
+}
+
+/**
+ * Runs each named step through breakerWaitingSteps (workflows/lib/breaker-wait.ts) with the breaker
+ * unreadable (no Redis here): returns the status and what each step returned ('escalate' included).
+ */
+export async function kitBreakerWaitWorkflow(
+  ctx: PlaybookContext,
+  names: string[],
+  maxDegradedMs: number,
+): Promise<{ status: PlaybookStatus; results: string[]; degradedSeen: number }> {
+  const run = new PlaybookRun('kit', ctx);
+  const acts = activitiesOn<KitActivities>('postgres', 'quick');
+  let degradedSeen = 0;
+  const steps = breakerWaitingSteps({
+    run,
+    maxDegradedMs,
+    readBreaker: () => Promise.reject(new Error('breaker state unreadable')),
+    onDegraded: () => (degradedSeen += 1),
+  });
+  const results: string[] = [];
+  try {
+    for (const name of names) results.push(await steps.attempt(name, () => acts.act(name)));
+  } catch {
+    results.push('thrown');
+  }
+  return { status: run.status, results, degradedSeen };
 }
