@@ -2,6 +2,7 @@
 // interleaved (row i belongs to aggregate i mod n), written in one statement. Events are
 // notification events ({eventId, orgId, type, seq}) so the reference consumer can apply them.
 import { randomUUID } from 'node:crypto';
+import { type Kafka } from 'kafkajs';
 import { type Pool } from 'pg';
 
 export interface EnqueuedRow {
@@ -31,4 +32,16 @@ export async function enqueueSequences(
     );
   }
   return rows;
+}
+
+/**
+ * A test's own outbox topic gone: the Kafka topic deleted (if it exists) and its outbox rows
+ * removed. Ends nothing: the caller still owns the pool and the Kafka client.
+ */
+export async function removeOutboxTopic(pool: Pool, kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  await pool.query('DELETE FROM outbox WHERE topic = $1', [topic]);
 }

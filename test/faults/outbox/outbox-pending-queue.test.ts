@@ -11,7 +11,7 @@ import { IDEMPOTENCY_HEADER, openRelaySession, type RelayResult } from '../../..
 import { readTopic } from '../../../platform/outbox/topic-scan';
 import { loadConfig } from '../../../shared/config';
 import { createKafka, createPool } from '../../../workers/clients';
-import { enqueueSequences } from '../../support/outbox-fixtures';
+import { enqueueSequences, removeOutboxTopic } from '../../support/outbox-fixtures';
 
 const config = loadConfig();
 let pool: Pool;
@@ -23,11 +23,7 @@ beforeAll(() => {
   kafka = createKafka(config, 'rebound-test-outbox-queue');
 });
 afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-  await pool.query('DELETE FROM outbox WHERE topic = $1', [topic]);
+  await removeOutboxTopic(pool, kafka, topic);
   await pool.end();
 });
 

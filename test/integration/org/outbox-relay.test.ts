@@ -8,6 +8,7 @@ import { IDEMPOTENCY_HEADER, relayOutbox } from '../../../platform/outbox/relay'
 import { readTopic } from '../../../platform/outbox/topic-scan';
 import { loadConfig } from '../../../shared/config';
 import { createKafka, createPool } from '../../../workers/clients';
+import { removeOutboxTopic } from '../../support/outbox-fixtures';
 
 const config = loadConfig();
 let pool: Pool;
@@ -19,11 +20,7 @@ beforeAll(() => {
   kafka = createKafka(config, 'rebound-test-outbox');
 });
 afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-  await pool.query('DELETE FROM outbox WHERE topic = $1', [topic]);
+  await removeOutboxTopic(pool, kafka, topic);
   await pool.end();
 });
 
