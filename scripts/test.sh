@@ -30,18 +30,28 @@ node_modules/.bin/eslint --max-warnings 0 .
 phase "format"
 node_modules/.bin/prettier --check . >/dev/null || { node_modules/.bin/prettier --check . | tail -20; exit 1; }
 status=0
+# Each Jest phase also writes its result as JSON; the failures are printed again at the very end,
+# where a reader of only the log's tail (CI keeps the tail) sees them.
+results=.rebound/test-results
+rm -rf "$results" && mkdir -p "$results"
+summary=()
 if [ $# -gt 0 ]; then
   phase "jest $*"
-  node_modules/.bin/jest --maxWorkers=2 "$@" || status=$?
+  summary+=("jest=$results/jest.json")
+  node_modules/.bin/jest --maxWorkers=2 --json --outputFile="$results/jest.json" "$@" || status=$?
 else
   phase "jest: unit, integration, e2e"
-  node_modules/.bin/jest --maxWorkers=2 --selectProjects unit integration e2e || status=$?
+  summary+=("unit, integration, e2e=$results/main.json")
+  node_modules/.bin/jest --maxWorkers=2 --json --outputFile="$results/main.json" \
+    --selectProjects unit integration e2e || status=$?
   phase "jest: faults (one file at a time, each in a new process)"
   # One worker, recycled after every file (a memory limit every worker exceeds): these tests kill
   # and restart the servers under clients that keep reconnecting, and a client one file left behind
   # must not throw inside the next file's hooks (in one process it failed a suite whose tests had
   # all passed). --forceExit: such a handle must not hold the test command open either.
-  node_modules/.bin/jest --maxWorkers=1 --workerIdleMemoryLimit=1MB --forceExit --selectProjects faults || status=$?
+  summary+=("faults=$results/faults.json")
+  node_modules/.bin/jest --maxWorkers=1 --workerIdleMemoryLimit=1MB --forceExit --json \
+    --outputFile="$results/faults.json" --selectProjects faults || status=$?
 fi
 if [ "${CI:-}" = true ]; then
   # The silence lives in Alertmanager: expire it while Alertmanager still runs.
@@ -50,5 +60,7 @@ if [ "${CI:-}" = true ]; then
   phase "stop the stack (CI)"
   bash scripts/stack/stack.sh down
 fi
-printf '\n== done in %ss\n' "$((SECONDS - started))"
+phase "failures"
+node_modules/.bin/tsx scripts/test-summary.ts "${summary[@]}" || true
+printf '\n== done in %ss (exit %s)\n' "$((SECONDS - started))" "$status"
 exit $status
