@@ -13,6 +13,7 @@ import { CancelDeletion } from './org-deletion/cancel-deletion';
 import { runOrphanCleanup } from './org-deletion/cleanup';
 import { runDeletionSaga } from './org-deletion/delete-saga';
 import { enforcedInput } from './lib/policy-check';
+import { stepAttempts } from './org-deletion/retry-budget';
 
 export async function orgDeletionWorkflow(input: PlaybookInput<OrgDeletionParams>): Promise<PlaybookResult> {
   const run = new PlaybookRun('org-deletion', input.context);
@@ -30,7 +31,7 @@ export async function orgDeletionWorkflow(input: PlaybookInput<OrgDeletionParams
   const { orgId } = params;
 
   const org = await run.step(S.inspect, () => acts.pg.inspectOrg({ orgId }), {
-    maxAttempts: 3,
+    maxAttempts: stepAttempts(3),
     summarize: (o) => (o.exists ? `org ${o.status}` : 'org does not exist'),
   });
   if (params.mode === 'cleanup') return runOrphanCleanup(run, params, acts, org);

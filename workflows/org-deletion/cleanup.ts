@@ -10,6 +10,7 @@ import { type PlaybookResult } from '../../shared/workflow-interface';
 import { StepSkipped, type PlaybookRun } from '../lib/playbook-run';
 import { type OrgDeletionActivities } from './activity-proxies';
 import { describeRemoval, removeOrphansUntilClean } from './remove-orphans';
+import { stepAttempts } from './retry-budget';
 
 export async function runOrphanCleanup(
   run: PlaybookRun,
@@ -31,7 +32,7 @@ export async function runOrphanCleanup(
       const rows = await acts.pg.findOrphanRows({ orgId });
       return { rows: rows.rows, cacheKeys: keys.length, total: rows.total + keys.length };
     },
-    { maxAttempts: 3, summarize: (r) => `${r.total} orphan(s)` },
+    { maxAttempts: stepAttempts(3), summarize: (r) => `${r.total} orphan(s)` },
   );
   if (found.total === 0) {
     return run.close({ outcome: 'resolved-before-action', summary: `nothing references org ${orgId}` });
@@ -56,13 +57,13 @@ export async function runOrphanCleanup(
       () => removeOrphansUntilClean(acts, orgId, S.removeOrphans),
       {
         destructive: true,
-        maxAttempts: 5,
+        maxAttempts: stepAttempts(5),
         summarize: describeRemoval,
       },
     );
     const verify = await run.step(S.verify, () => removeOrphansUntilClean(acts, orgId, S.verify), {
       mutating: true,
-      maxAttempts: 5,
+      maxAttempts: stepAttempts(5),
       summarize: describeRemoval,
     });
     const details = { orgId, found, removed: removal.removed, verifyPasses: verify.passes };

@@ -21,6 +21,7 @@ import { type OrgDeletionActivities } from './activity-proxies';
 import { type CancelDeletion } from './cancel-deletion';
 import { purgePlan, samePlan } from './purge-plan';
 import { describeRemoval, removeOrphansUntilClean } from './remove-orphans';
+import { stepAttempts } from './retry-budget';
 
 class SagaAbort extends Error {
   constructor(
@@ -215,7 +216,7 @@ const MAX_PLAN_ROUNDS = 3;
 
 function inspectForPlan(run: PlaybookRun, acts: OrgDeletionActivities, orgId: string, step: string) {
   return run.step(step, () => acts.pg.inspectOrg({ orgId }), {
-    maxAttempts: 3,
+    maxAttempts: stepAttempts(3),
     summarize: (o) => rowsSummary(o.rows) || 'no rows',
   });
 }
@@ -268,7 +269,11 @@ async function goForward(
     for (let round = 1; ; round++) {
       const stepName = round === 1 ? name : `${name}#${round}`;
       try {
-        return await run.step(stepName, fn, { mutating: true, maxAttempts: 6, summarize });
+        return await run.step(stepName, fn, {
+          mutating: true,
+          maxAttempts: stepAttempts(6),
+          summarize,
+        });
       } catch (err) {
         await run.notify(
           `stuck:${stepName}`,

@@ -1,6 +1,7 @@
 // The saga's durable timers on the time-skipping server, with faked activities: a 7-day grace
-// period that a cancelDeletion ends early, and an approval at the point of no return that nobody
-// gives within 2 days (safe default: compensate, never purge).
+// period that a cancelDeletion ends early, an approval at the point of no return that nobody
+// gives within 2 days (safe default: compensate, never purge), and reads that fail for about a
+// minute (a database restarting) waited out instead of failing the run.
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { cancelDeletionUpdate } from '../../../shared/playbooks/org-deletion';
 import { workflowTaskQueue, type InfraQueue } from '../../../shared/task-queues';
@@ -19,12 +20,17 @@ afterAll(async () => {
 
 const orgId = '7f6f0a4e-1d8e-4c39-9b1e-2f3c4d5e6f70';
 
-/** In-memory fakes recording which effects ran, in order. */
-function fakes(calls: string[]): Record<InfraQueue, object> {
+/** Whether the n-th call (from 1) of an activity fails with a retryable error. */
+type FailingCalls = Record<string, (n: number) => boolean>;
+
+/** In-memory fakes recording which effects ran, in order; `failing` calls reject as a refused connection does. */
+function fakes(calls: string[], failing: FailingCalls = {}): Record<InfraQueue, object> {
   const rec =
     <T>(name: string, result: T) =>
     (): Promise<T> => {
       calls.push(name);
+      if (failing[name]?.(calls.filter((c) => c === name).length))
+        return Promise.reject(new Error(`connect ECONNREFUSED (${name})`));
       return Promise.resolve(result);
     };
   return {
@@ -68,8 +74,13 @@ function fakes(calls: string[]): Record<InfraQueue, object> {
   };
 }
 
-async function withWorkers<T>(prefix: string, calls: string[], fn: () => Promise<T>): Promise<T> {
-  return (await createFakeWorkers(env, prefix, fakes(calls))).run(fn);
+async function withWorkers<T>(
+  prefix: string,
+  calls: string[],
+  fn: () => Promise<T>,
+  failing: FailingCalls = {},
+): Promise<T> {
+  return (await createFakeWorkers(env, prefix, fakes(calls, failing))).run(fn);
 }
 
 function start(prefix: string, gracePeriod: string, approvalTimeout: string) {
@@ -143,4 +154,32 @@ test('the grace period elapses, nobody approves in 2 days: compensated in revers
     'restoreOrg',
     'relayOutboxEvents',
   ]);
+}, 120_000);
+
+test('reads failing for about a minute are waited out: the saga still reaches the purge', async () => {
+  // Six failures of each inspection (calls 1-6 the first, 8-13 the one before the approval): more
+  // than the 3 exact attempts the saga's reads had (the chaos matrix's PostgreSQL cell compensated
+  // at the second), fewer than the default retry window holds.
+  const prefix = uniquePrefix('org-outage');
+  const calls: string[] = [];
+  const failing: FailingCalls = { inspectOrg: (n) => n !== 7 && n <= 13 };
+  const status = await withWorkers(
+    prefix,
+    calls,
+    async () => {
+      const handle = await start(prefix, '1s', '1h');
+      // Back-offs of 1+2+4+8+16+30 s twice, and the grace second: the run waits at the approval.
+      await env.sleep('5m');
+      const s = await handle.query(statusQuery);
+      await handle.terminate('test over');
+      return s;
+    },
+    failing,
+  );
+  const attempts = (name: string) => status.steps.find((s) => s.name === name);
+  expect(attempts('inspect-org')).toMatchObject({ state: 'succeeded', attempts: 7 });
+  expect(attempts('inspect-org:plan')).toMatchObject({ state: 'succeeded', attempts: 7 });
+  expect(calls).toContain('softDeleteOrg');
+  expect(status.phase).toBe('awaiting-approval');
+  expect(status.pendingApproval?.step).toBe('point-of-no-return');
 }, 120_000);
