@@ -11,9 +11,11 @@
 // incident it opened is terminated at the end and the worker stopped.
 import { parseArgs } from 'node:util';
 import { type Client } from '@temporalio/client';
+import { apiFilesFromEnv } from '../client/api/create-api';
 import { connectClient } from '../client/temporal-client';
 import { loadConfig } from '../shared/config';
 import { alertFiredSignal, INCIDENT_WORKFLOW_TYPE, type IncidentInput } from '../shared/incident';
+import { RoutingTable } from '../shared/routing/routing-table';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { statusQuery } from '../shared/workflow-interface';
 import { startWorkerProcess } from '../test/support/worker-process';
@@ -30,6 +32,8 @@ const { values } = parseArgs({
 const N = Number(values.incidents);
 const C = Number(values.concurrency);
 const TARGET_MIB = 512;
+/** The budget of the routing file the worker reads (it inherits this process's environment). */
+const ROUTING_BUDGET = RoutingTable.load(apiFilesFromEnv().routingFile).budget;
 
 function inputFor(prefix: string, i: number): IncidentInput {
   const incidentId = `incident:bench-rss:${prefix}:${i}`;
@@ -64,9 +68,10 @@ function inputFor(prefix: string, i: number): IncidentInput {
       startsAt: new Date().toISOString(),
       receivedAt: new Date().toISOString(),
     },
-    // A one-second window: the benchmark's claims stop counting against the stack's real budget
-    // at once (an exhausted budget would only add a reason to the same approval gate).
-    budget: { max: 1_000_000, window: '1s' },
+    // The routing file's own budget: the worker refuses a looser one (it failed every incident of
+    // this benchmark with `budget.max: may not exceed the routing file's 10`). Past the budget a
+    // security incident still stops at the same approval gate, with one more reason.
+    budget: ROUTING_BUDGET,
   };
 }
 

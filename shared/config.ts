@@ -49,6 +49,10 @@ const schema = z.object({
   REBOUND_PROMETHEUS_PORT: port.default(9090),
   REBOUND_ALERTMANAGER_PORT: port.default(9093),
   REBOUND_ALERTMANAGER_CLUSTER_PORT: port.default(9094),
+  // The worker's V8 old-space limit, MiB (issue 14: ≤ 512 MiB RSS with 1,000 incidents waiting).
+  // Without it V8 lets replayed-and-evicted workflow state pile up to its own limit (gigabytes)
+  // before collecting: 920 MiB at 1,000 waiting incidents, 450 MiB with 192 (bench/worker-rss.ts).
+  REBOUND_WORKER_HEAP_MB: z.coerce.number().int().min(128, 'at least 128').default(224),
   REBOUND_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** json: one object a line; pretty: readable lines; auto: pretty on a terminal, else json. */
   REBOUND_LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
@@ -78,6 +82,8 @@ export interface ReboundConfig {
     alertmanagerPort: number;
     alertmanagerClusterPort: number;
   };
+  /** The worker process: its V8 old-space limit, MiB. */
+  worker: { heapMb: number };
   logLevel: RawConfig['REBOUND_LOG_LEVEL'];
   logFormat: RawConfig['REBOUND_LOG_FORMAT'];
   raw: RawConfig;
@@ -120,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReboundConfig 
       alertmanagerPort: c.REBOUND_ALERTMANAGER_PORT,
       alertmanagerClusterPort: c.REBOUND_ALERTMANAGER_CLUSTER_PORT,
     },
+    worker: { heapMb: c.REBOUND_WORKER_HEAP_MB },
     logLevel: c.REBOUND_LOG_LEVEL,
     logFormat: c.REBOUND_LOG_FORMAT,
     raw: c,

@@ -2,7 +2,9 @@
 // so tests can SIGKILL it mid-playbook and start another.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { loadConfig } from '../../shared/config';
 import { REPO_ROOT } from '../../shared/paths';
+import { workerMemoryEnv } from '../../workers/worker-memory';
 import { TEST_KEYRING } from './decisions';
 
 export interface WorkerProcess {
@@ -19,6 +21,8 @@ export async function startWorkerProcess(
     cwd: REPO_ROOT,
     env: {
       ...process.env,
+      // Bounded as the stack's worker is (the RSS benchmark measures this process).
+      ...workerMemoryEnv(loadConfig({ ...process.env, ...env })),
       REBOUND_TASK_QUEUE_PREFIX: taskQueuePrefix,
       REBOUND_DECISION_KEYRING: JSON.stringify(TEST_KEYRING),
       // The worker holds every workflow input to a policy file: the test deployments' own,

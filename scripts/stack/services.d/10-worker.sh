@@ -16,9 +16,13 @@ worker_start() {
   # Run from the checkout so relative paths (config/, .rebound/) resolve the same as in tests.
   # The same policy and routing files as the API (20-api.sh): the worker holds every workflow
   # input to them.
+  # Its memory bounded as workers/worker-memory.ts does for test and benchmark workers: the V8
+  # old space of REBOUND_WORKER_HEAP_MB (exported from the config by lib.sh) and two malloc arenas.
   ensure_dev_routing
   (cd "$REPO_ROOT" && export REBOUND_POLICY_FILE="${REBOUND_POLICY_FILE:-$REPO_ROOT/config/policy.dev.yaml}" &&
     export REBOUND_ROUTING_FILE="$(dev_routing_file)" &&
+    export NODE_OPTIONS="--max-old-space-size=$REBOUND_WORKER_HEAP_MB${NODE_OPTIONS:+ $NODE_OPTIONS}" &&
+    export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" &&
     start_detached worker "$REPO_ROOT/node_modules/.bin/tsx" "$REPO_ROOT/workers/main.ts")
 }
 
