@@ -36,6 +36,17 @@ import { enforcedInput } from './lib/policy-check';
 const PLAYBOOK = 'consumer-safe-mode-restart';
 const MAX_ROUNDS = 5;
 const EMPTY_POLL_MS = 2_000;
+/**
+ * With no live instance reporting, health is read again this many times, this far apart, before
+ * the run concludes there is no failing message. Health records live 10 s unless refreshed
+ * (consumer/runtime.ts: written every 2 s): Redis back from an outage longer than that has none
+ * until the instances write again, and the run read it at once and escalated a crash loop it
+ * could have fixed ("reports no failing message", the chaos fast subset's Redis cell).
+ */
+const HEALTH_REREADS = 5;
+const HEALTH_REREAD_MS = 3_000;
+/** The `patched()` id under which an empty health read is read again (HEALTH_REREADS). */
+export const HEALTH_REREAD_PATCH = 'csm-rereads-empty-health';
 
 /** Failing messages the group has not committed past yet (the ones blocking it). */
 function blockingFailures(health: HealthRecord[], snapshot: GroupSnapshot): FailingRef[] {
@@ -67,9 +78,17 @@ export async function consumerSafeModeRestartWorkflow(
   const original = await run.step('read-control', () => control.readConsumerControl({ group }), {
     summarize: (c) => `mode ${c.mode} v${c.version}`,
   });
-  const health = await run.step('read-health', () => control.readConsumerHealth({ group }), {
-    summarize: (h) => `${h.length} live instance(s)`,
-  });
+  const readHealth = (step: string) =>
+    run.step(step, () => control.readConsumerHealth({ group }), {
+      summarize: (h) => `${h.length} live instance(s)`,
+    });
+  let health = await readHealth('read-health');
+  if (health.length === 0 && patched(HEALTH_REREAD_PATCH)) {
+    for (let i = 2; i <= HEALTH_REREADS + 1 && health.length === 0; i++) {
+      await sleep(HEALTH_REREAD_MS);
+      health = await readHealth(`read-health#${i}`);
+    }
+  }
   let failing = blockingFailures(health, before);
   const quarantined: QuarantinedMessage[] = [];
   const moves: OffsetMoveResult[] = [];

@@ -1,5 +1,5 @@
 // In the faults project (it stops parts of the stack, so it runs alone, after the others): the
-// chaos command's fast subset (`npm run chaos -- --fast`): for every playbook listed below, the
+// chaos command's fast subset (`npm run chaos -- --fast`): for the playbooks listed below, the
 // worker SIGKILLed after its first step and one outage of a store it writes (test/chaos/
 // matrix.ts, OUTAGE_OF) while it runs. Each run must recover with its invariant counted in the
 // real stores: nothing lost, nothing doubled. The Redis case failed before the resync learned to
@@ -15,16 +15,19 @@ import { cleanUp } from '../support/clean-up';
 import { stackUp } from '../support/stack-parts';
 
 /**
- * The playbooks of the test command's fast subset: every playbook the chaos harness covers (a
- * playbook joins once its fast cases passed three times in a row on a stack). History:
- * consumer-safe-mode-restart and partition-merge left it after failing a full `npm test` on a used
- * stack (the safe-mode scenario produced to a topic with no leader yet; the merge closed before
- * the worker SIGKILL after its first step); their scenarios now wait for the topic's partitions and
- * approve the merge after 10 s. org-deletion left it after its PostgreSQL cell compensated in a
- * fresh-machine `npm test` (reads with 3 exact attempts did not outlast the outage); its steps now
- * use the default retry window (workflows/org-deletion/retry-budget.ts).
+ * The playbooks of the test command's fast subset: every playbook the chaos harness covers but
+ * the ones in NOT_YET (a playbook joins once its fast cases passed three times in a row on a
+ * stack). History: consumer-safe-mode-restart and partition-merge left it after failing a full
+ * `npm test` on a used stack (a topic with no leader yet; a merge closed before the fault);
+ * org-deletion after its PostgreSQL cell compensated (reads with 3 exact attempts). All three
+ * rejoined after their fixes and three passing runs. consumer-safe-mode-restart left again when
+ * its Redis cell escalated in a fresh-machine `npm test`: Redis back after 15 s had no health
+ * record (they live 10 s), and the run read none and found "no failing message". The run now
+ * reads health again while no instance reports (HEALTH_REREAD_PATCH, unit-tested); it rejoins
+ * when its Redis cell has passed repeatedly with that fix.
  */
-const FAST_SUBSET = CHAOS_SCENARIOS.map((s) => s.playbook);
+const NOT_YET = new Set(['consumer-safe-mode-restart']);
+const FAST_SUBSET = CHAOS_SCENARIOS.map((s) => s.playbook).filter((p) => !NOT_YET.has(p));
 
 const config = loadConfig();
 let client: Client;

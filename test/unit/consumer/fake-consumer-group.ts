@@ -9,6 +9,8 @@ export interface FakeGroupOptions {
   /** Offsets (partition 0) that fail whenever the consumer reaches them. */
   poison: string[];
   high: number;
+  /** Reads of the health that find no record (expired while Redis was down), before they return. */
+  expiredHealthReads?: number;
 }
 
 export function fakeConsumerGroup(o: FakeGroupOptions) {
@@ -88,7 +90,7 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
       },
       readConsumerHealth: () => {
         healthReads += 1;
-        return Promise.resolve([health()]);
+        return Promise.resolve(healthReads <= (o.expiredHealthReads ?? 0) ? [] : [health()]);
       },
     },
     kafka: {

@@ -1,7 +1,7 @@
 // consumer-safe-mode-restart on the time-skipping server with an in-memory consumer group: the
 // full 5-minute / 15-second monitoring window, a consumer failing again in safe mode leading to
-// escalation and the human decision (timeout → keep-stopped; quarantine-next → second round), and
-// the dry run that changes nothing.
+// escalation and the human decision (timeout → keep-stopped; quarantine-next → second round), the
+// dry run that changes nothing, and health records gone after a Redis outage read again.
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowTaskQueue } from '../../../shared/task-queues';
 import { statusQuery, type PendingApproval, type PlaybookResult } from '../../../shared/workflow-interface';
@@ -195,3 +195,44 @@ test('an operator cancelling the recovery during monitoring never leaves the gro
   expect(s.control.skip).toEqual(['t:0:10']);
   expect(s.modes.at(-1)).toBe('normal');
 }, 300_000);
+
+test('health records expired in a Redis outage are read again: the crash loop is still quarantined', async () => {
+  // Redis back after more than the records' 10 s: no live instance until the consumer writes
+  // again. Read at once, that was "no failing message" and an escalation (chaos, Redis cell).
+  const group = fakeConsumerGroup({
+    group: 'g',
+    topic: 't',
+    poison: ['10'],
+    high: 30,
+    expiredHealthReads: 3,
+  });
+  const result = await withWorkers(group, (prefix) =>
+    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-expired-health`,
+      args: [{ context: context('group:g'), params: params({ monitorFor: '30s' }) }],
+    }),
+  );
+  expect(result).toMatchObject({ outcome: 'recovered' });
+  expect(group.state().quarantined).toEqual(['10']);
+});
+
+test('a group with no live instance for the whole re-read still escalates, after 6 reads', async () => {
+  const group = fakeConsumerGroup({
+    group: 'g',
+    topic: 't',
+    poison: ['10'],
+    high: 30,
+    expiredHealthReads: 1_000,
+  });
+  const result = await withWorkers(group, (prefix) =>
+    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-no-health`,
+      args: [{ context: context('group:g'), params: params() }],
+    }),
+  );
+  expect(result).toMatchObject({ outcome: 'escalated' });
+  expect((result as PlaybookResult).summary).toMatch(/no failing message/);
+  expect(group.state()).toMatchObject({ healthReads: 6, quarantined: [] });
+});
