@@ -196,43 +196,30 @@ test('an operator cancelling the recovery during monitoring never leaves the gro
   expect(s.modes.at(-1)).toBe('normal');
 }, 300_000);
 
+/** A run over a group whose health records are missing for the first `expiredHealthReads` reads. */
+async function runWithExpiredHealth(expiredHealthReads: number, extra: Record<string, string> = {}) {
+  const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30, expiredHealthReads });
+  const result = (await withWorkers(group, (prefix) =>
+    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-expired-health-${expiredHealthReads}`,
+      args: [{ context: context('group:g'), params: params(extra) }],
+    }),
+  )) as PlaybookResult;
+  return { result, state: group.state() };
+}
+
 test('health records expired in a Redis outage are read again: the crash loop is still quarantined', async () => {
   // Redis back after more than the records' 10 s: no live instance until the consumer writes
   // again. Read at once, that was "no failing message" and an escalation (chaos, Redis cell).
-  const group = fakeConsumerGroup({
-    group: 'g',
-    topic: 't',
-    poison: ['10'],
-    high: 30,
-    expiredHealthReads: 3,
-  });
-  const result = await withWorkers(group, (prefix) =>
-    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
-      taskQueue: workflowTaskQueue(prefix),
-      workflowId: `${prefix}-expired-health`,
-      args: [{ context: context('group:g'), params: params({ monitorFor: '30s' }) }],
-    }),
-  );
+  const { result, state } = await runWithExpiredHealth(3, { monitorFor: '30s' });
   expect(result).toMatchObject({ outcome: 'recovered' });
-  expect(group.state().quarantined).toEqual(['10']);
-});
+  expect(state.quarantined).toEqual(['10']);
+}, 60_000);
 
 test('a group with no live instance for the whole re-read still escalates, after 6 reads', async () => {
-  const group = fakeConsumerGroup({
-    group: 'g',
-    topic: 't',
-    poison: ['10'],
-    high: 30,
-    expiredHealthReads: 1_000,
-  });
-  const result = await withWorkers(group, (prefix) =>
-    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
-      taskQueue: workflowTaskQueue(prefix),
-      workflowId: `${prefix}-no-health`,
-      args: [{ context: context('group:g'), params: params() }],
-    }),
-  );
+  const { result, state } = await runWithExpiredHealth(1_000);
   expect(result).toMatchObject({ outcome: 'escalated' });
-  expect((result as PlaybookResult).summary).toMatch(/no failing message/);
-  expect(group.state()).toMatchObject({ healthReads: 6, quarantined: [] });
-});
+  expect(result.summary).toMatch(/no failing message/);
+  expect(state).toMatchObject({ healthReads: 6, quarantined: [] });
+}, 60_000);
