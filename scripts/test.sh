@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): installs what is missing, starts the real local stack, then
 # checks the lock file, type-checks, lints, checks formatting and runs every Jest project: unit,
-# integration and e2e together, then the fault tests (which stop parts of the stack) alone.
+# integration and e2e together, then the fault tests (which stop parts of the stack) alone, and
+# ends with a `failures` section naming each failed file and test (scripts/test-summary.ts).
 # Extra arguments go to Jest and select what runs (e.g. `npm test -- test/unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
