@@ -180,8 +180,13 @@ test('an operator cancelling the recovery during monitoring never leaves the gro
       args: [{ context: context('group:g'), params: params() }],
     });
     // Wait (in real time; the test server skips time only while the test awaits a result) until
-    // the group is in safe mode, then cancel as an operator would.
-    for (let i = 0; i < 200 && group.state().control.mode !== 'safe'; i++) {
+    // the run is monitoring, then cancel as an operator would. Not as soon as the group's mode
+    // reads `safe`: the activity that set it may not have reported yet, and the time-skipping
+    // server then never completed the workflow task that cancels it (the test hung for 300 s in
+    // one run of three on a loaded machine; its history ends at that task, started).
+    const monitoring = async () =>
+      (await handle.query(statusQuery)).currentStep?.startsWith('monitor#') === true;
+    for (let i = 0; i < 200 && !(await monitoring()); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(group.state().control.mode).toBe('safe');
