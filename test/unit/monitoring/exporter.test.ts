@@ -5,7 +5,7 @@
 import { isStale, isWellFormed } from '../../../platform/exporter/caches';
 import { healthSamples } from '../../../platform/exporter/consumers';
 import { divergentKeys } from '../../../platform/exporter/regions';
-import { ExporterRegistry } from '../../../platform/exporter/registry';
+import { COLLECTOR_CPU_SHARE, ExporterRegistry, nextRunDelayMs } from '../../../platform/exporter/registry';
 import { sample, type Collector } from '../../../platform/exporter/samples';
 import { type HealthRecord } from '../../../shared/consumer-control';
 import { createLogger } from '../../../shared/logger';
@@ -122,4 +122,15 @@ test('a failing or hanging collector publishes no samples and collector_up 0; a 
   text = await reg.registry.metrics();
   expect(text).not.toContain('platform_outbox_backlog_rows{');
   expect(text).toContain('platform_exporter_collector_up{collector="flaky"} 0');
+});
+
+test('a slow collector waits longer between runs, keeping it to its share of the time; a fast one keeps its interval', () => {
+  expect(nextRunDelayMs(2_000, 30)).toBe(2_000);
+  // A 2 s digest of two large region tables: the next run comes 18 s after it ended, not 2 s.
+  expect(nextRunDelayMs(2_000, 2_000)).toBe(18_000);
+  for (const run of [0, 1, 150, 222, 223, 5_000, 60_000]) {
+    const delay = nextRunDelayMs(2_000, run);
+    expect(delay).toBeGreaterThanOrEqual(2_000);
+    expect(run / (run + delay)).toBeLessThanOrEqual(COLLECTOR_CPU_SHARE + 1e-9);
+  }
 });
