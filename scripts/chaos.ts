@@ -20,6 +20,7 @@ import { REPO_ROOT } from '../shared/paths';
 import { createKafka, createPool, createRedis } from '../workers/clients';
 import { runChaosMatrix, chaosTable } from '../test/chaos/matrix';
 import { CHAOS_SCENARIOS } from '../test/chaos/scenarios';
+import { removeTestNotifications } from '../test/support/test-orphans';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -96,6 +97,8 @@ async function main(): Promise<number> {
     return rows.every((r) => r.passed === r.runs) ? 0 : 1;
   } finally {
     execFileSync('bash', [join(REPO_ROOT, 'scripts/test-silence.sh'), 'end', silence], { cwd: REPO_ROOT });
+    // The scenarios' notification events name orgs that exist only in them (see test-orphans.ts).
+    await removeTestNotifications(stores.pool, started).catch(() => 0);
     await client.connection.close();
     await stores.pool.end();
     stores.redis.disconnect();
