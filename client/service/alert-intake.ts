@@ -23,6 +23,7 @@ import { PolicyError } from '../../shared/policy/safety-policy';
 import { RESOURCE_ID_PATTERN } from '../../shared/resource';
 import { type RoutingTable } from '../../shared/routing/routing-table';
 import { recordOrphanResolution, rememberedAlerts } from '../../activities/lifecycle/lifecycle-store';
+import { type RememberedQuery } from './remembered-batcher';
 import { ServiceError, type IntakeResult } from './types';
 
 type AlertResult = IntakeResult['incidents'][number];
@@ -36,6 +37,11 @@ export interface IntakeDeps {
   statePool: Pool;
   routing: RoutingTable;
   scope: string;
+  /**
+   * Looks up the remembered alerts of closed episodes (default: one query of `statePool` per
+   * notification; the service passes a lookup shared by notifications arriving together).
+   */
+  remembered?: RememberedQuery;
   /** Starts or attaches to the incident with this firing; returns run id and whether it started. */
   startOrAttach(
     incidentId: string,
@@ -308,7 +314,10 @@ async function lookupRemembered(
     .map((r) => ({ incidentId: r.incidentId, fingerprint: r.alert.fingerprint }));
   if (pairs.length === 0) return new Map();
   try {
-    return await rememberedAlerts(deps.statePool, deps.scope, pairs, maxCooldownMs(deps.routing));
+    const maxAgeMs = maxCooldownMs(deps.routing);
+    return deps.remembered
+      ? await deps.remembered(pairs, maxAgeMs)
+      : await rememberedAlerts(deps.statePool, deps.scope, pairs, maxAgeMs);
   } catch (err) {
     // Without the memory a re-delivery may open an episode; losing a new firing would be worse.
     deps.log?.('closed-episode memory unavailable; firings are not checked against it', {

@@ -45,11 +45,13 @@ import {
 } from '../../shared/workflow-interface';
 import { type SigningKey } from '../../shared/secrets';
 import { decisionRefusal } from '../decision-refusal';
+import { rememberedAlerts } from '../../activities/lifecycle/lifecycle-store';
 import { renderIncidentReport } from '../report/incident-report';
 import { auditOf, readIncident, withEpisodes } from './incident-reader';
 import { ingestAlertmanager, isPermanentTemporalError } from './alert-intake';
 import { broadcastControl, readControlState, setControlState } from './kill-switch';
 import { manualRoute } from './manual-route';
+import { coalescedRememberedLookup, type RememberedQuery } from './remembered-batcher';
 import { signalWithStart } from './signal-with-start';
 import { applySchedules, listSchedules, loadSchedules } from './schedules';
 import { ServiceError, type IntakeResult, type Principal } from './types';
@@ -78,7 +80,14 @@ export function settingsOfTrigger(req: ManualTrigger): string[] {
 }
 
 export class ReboundService {
-  constructor(private readonly deps: ReboundServiceDeps) {}
+  /** Closed-episode lookups of notifications arriving together share one query (remembered-batcher.ts). */
+  private readonly remembered: RememberedQuery;
+
+  constructor(private readonly deps: ReboundServiceDeps) {
+    this.remembered = coalescedRememberedLookup((pairs, maxAgeMs) =>
+      rememberedAlerts(deps.statePool, deps.taskQueuePrefix, pairs, maxAgeMs),
+    );
+  }
 
   private get taskQueue(): string {
     return workflowTaskQueue(this.deps.taskQueuePrefix);
@@ -96,6 +105,7 @@ export class ReboundService {
         statePool: this.deps.statePool,
         routing: this.deps.routing,
         scope: this.deps.taskQueuePrefix,
+        remembered: this.remembered,
         startOrAttach: (incidentId, route, alert) =>
           this.startOrAttach(incidentId, route, alert, {
             source: 'alertmanager',
