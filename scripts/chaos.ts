@@ -3,7 +3,7 @@
 // step boundaries, then its scenario on the real stack under each fault: SIGKILL of the worker at
 // every step boundary in turn (then a new worker), the Temporal server killed and restarted,
 // PostgreSQL, Redis and Kafka each stopped for 30 s, network faults between the worker and
-// PostgreSQL, Redis and Temporal through Toxiproxy (latency, connection resets, a 60 s blackhole;
+// PostgreSQL, Redis, Temporal and Kafka through Toxiproxy (latency, connection resets, a 60 s blackhole;
 // family `network`, built with `go install` on first use), two workers at once, a duplicate trigger.
 // Each end state is checked against the scenario's invariant counted in the real stores. Prints
 // one row per playbook × fault (runs, passed, effects doubled, data lost, time to recover),
@@ -18,7 +18,7 @@ import { connectClient } from '../client/temporal-client';
 import { loadConfig } from '../shared/config';
 import { REPO_ROOT } from '../shared/paths';
 import { createKafka, createPool, createRedis } from '../workers/clients';
-import { runChaosMatrix, chaosTable } from '../test/chaos/matrix';
+import { FAULT_FAMILIES, runChaosMatrix, chaosTable } from '../test/chaos/matrix';
 import { CHAOS_SCENARIOS } from '../test/chaos/scenarios';
 import { removeTestNotifications } from '../test/support/test-orphans';
 
@@ -36,12 +36,20 @@ async function main(): Promise<number> {
     console.log(
       [
         'npm run chaos -- [--playbooks a,b] [--faults kill,temporal,postgres,redis,kafka,network,two-workers,duplicate] [--fast] [--outage seconds]',
+        '  --faults network-postgres,network-redis,network-temporal,network-kafka: the network cells of one dependency',
         '  --fast: one crash point (worker SIGKILL after step 1) and one outage per playbook',
         '  playbooks and the invariant each is checked against:',
         ...CHAOS_SCENARIOS.map((s) => `    ${s.playbook}: ${s.invariant}`),
       ].join('\n'),
     );
     return 0;
+  }
+  const unknownFaults = values.faults?.split(',').filter((f) => !FAULT_FAMILIES.includes(f));
+  if (unknownFaults?.length) {
+    console.error(
+      `unknown fault famil${unknownFaults.length > 1 ? 'ies' : 'y'} ${unknownFaults.join(', ')}; known: ${FAULT_FAMILIES.join(', ')}`,
+    );
+    return 2;
   }
   const unknown = values.playbooks?.split(',').filter((p) => !CHAOS_SCENARIOS.some((s) => s.playbook === p));
   if (unknown?.length) {

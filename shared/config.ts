@@ -34,6 +34,13 @@ const schema = z.object({
     .regex(/^[^:,\s]+:\d{1,5}(,[^:,\s]+:\d{1,5})*$/, 'expected host:port[,host:port…]')
     .default('127.0.0.1:9092'),
   REBOUND_KAFKA_CONTROLLER_PORT: port.default(19093),
+  // Optional: every broker connection goes to this host:port instead of the address the broker
+  // advertises (a TCP proxy or tunnel in front of a single-broker cluster, e.g. the chaos
+  // harness's Toxiproxy). Unset: connect where the broker says.
+  REBOUND_KAFKA_CONNECT_VIA: z
+    .string()
+    .regex(/^[^:,\s]+:\d{1,5}$/, 'expected host:port')
+    .optional(),
   REBOUND_API_HOST: z.string().min(1).default('127.0.0.1'),
   REBOUND_API_PORT: port.default(8080),
   // Alertmanager drops a notification answered 4xx: never below 16 MiB (issue 10).
@@ -71,7 +78,12 @@ export interface ReboundConfig {
     stateDb: string;
   };
   redis: { url: string };
-  kafka: { brokers: string[]; controllerPort: number };
+  kafka: {
+    brokers: string[];
+    controllerPort: number;
+    /** Where every broker connection goes instead of the advertised address (host:port), if set. */
+    connectVia?: string;
+  };
   api: { host: string; port: number; /** Request body limit, bytes. */ bodyLimit: number };
   /** Loopback ports of the monitoring part of the local stack (issue 13). */
   monitoring: {
@@ -117,7 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReboundConfig 
       stateDb: c.REBOUND_STATE_DB,
     },
     redis: { url: c.REBOUND_REDIS_URL },
-    kafka: { brokers: c.REBOUND_KAFKA_BROKERS.split(','), controllerPort: c.REBOUND_KAFKA_CONTROLLER_PORT },
+    kafka: {
+      brokers: c.REBOUND_KAFKA_BROKERS.split(','),
+      controllerPort: c.REBOUND_KAFKA_CONTROLLER_PORT,
+      connectVia: c.REBOUND_KAFKA_CONNECT_VIA,
+    },
     api: { host: c.REBOUND_API_HOST, port: c.REBOUND_API_PORT, bodyLimit: c.REBOUND_API_BODY_LIMIT },
     monitoring: {
       exporterPort: c.REBOUND_EXPORTER_PORT,

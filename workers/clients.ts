@@ -1,7 +1,8 @@
 // The only place that creates infrastructure clients. Activities receive them through their
 // factories; tests and scripts reuse these constructors so every client is configured alike.
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { connect as netConnect } from 'node:net';
+import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
 import { Pool } from 'pg';
 import { type ReboundConfig } from '../shared/config';
 
@@ -48,12 +49,34 @@ export function createRedis(config: ReboundConfig, name = 'rebound'): Redis {
 }
 
 export function createKafka(config: ReboundConfig, clientId = 'rebound'): Kafka {
+  const via = config.kafka.connectVia;
   return new Kafka({
     clientId,
-    brokers: config.kafka.brokers,
+    brokers: via ? [via] : config.kafka.brokers,
     logLevel: logLevel.ERROR,
     retry: { retries: 5, initialRetryTime: 200 },
+    ...(via ? { socketFactory: connectVia(via) } : {}),
   });
+}
+
+/** Keep-alive delay of broker sockets, as kafkajs's own socket factory sets it (ms). */
+const KAFKA_KEEP_ALIVE_MS = 60_000;
+
+/**
+ * A kafkajs socket factory that connects every broker connection to `address` (host:port),
+ * whatever host and port the broker advertised: after the first metadata request kafkajs
+ * connects to the advertised address, which would go around a proxy in front of the broker.
+ * Plain TCP only (the local stack has no TLS).
+ */
+export function connectVia(address: string): ISocketFactory {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i);
+  const port = Number(address.slice(i + 1));
+  return ({ onConnect }) => {
+    const socket = netConnect({ host, port }, onConnect);
+    socket.setKeepAlive(true, KAFKA_KEEP_ALIVE_MS);
+    return socket;
+  };
 }
 
 /** One pool per database, created on first use (the regions of the replicated datasets). */

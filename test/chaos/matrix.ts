@@ -11,7 +11,7 @@ import {
   workerKillAt,
   type ChaosFault,
 } from './faults';
-import { networkFaults, openNetworkLab, type NetworkLab } from './network-faults';
+import { networkFaults, openNetworkLab, PROXIED_DEPENDENCIES, type NetworkLab } from './network-faults';
 import { runCase, type CaseResult } from './run-case';
 import { CHAOS_SCENARIOS, type ChaosStores } from './scenarios';
 
@@ -27,9 +27,25 @@ export interface MatrixRow {
   failures: string[];
 }
 
+/** Every fault family `--faults` accepts. */
+export const FAULT_FAMILIES: readonly string[] = [
+  'kill',
+  'temporal',
+  'postgres',
+  'redis',
+  'kafka',
+  'network',
+  ...PROXIED_DEPENDENCIES.map((d) => `network-${d}`),
+  'two-workers',
+  'duplicate',
+];
+
 export interface MatrixOptions {
   playbooks?: string[];
-  /** Fault families: kill, temporal, postgres, redis, kafka, network, two-workers, duplicate. */
+  /**
+   * Fault families: kill, temporal, postgres, redis, kafka, network (or network-postgres,
+   * network-redis, network-temporal, network-kafka), two-workers, duplicate.
+   */
   faults?: string[];
   /** One crash point (after the first step) and one outage (Kafka or Redis) per playbook. */
   fast?: boolean;
@@ -105,10 +121,10 @@ export async function runChaosMatrix(
       if (want('temporal')) await cell(temporalRestart.name, [temporalRestart]);
       for (const part of ['postgres', 'redis', 'kafka'] as const)
         if (want(part)) await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
-      if (want('network')) {
+      // `network` is every dependency; `network-<dependency>` one of them.
+      for (const dep of PROXIED_DEPENDENCIES.filter((d) => want('network') || want(`network-${d}`))) {
         lab ??= await openNetworkLab(o.log);
-        for (const dep of ['postgres', 'redis', 'temporal'] as const)
-          await cell(`network faults on ${dep} (latency, reset, 60 s blackhole)`, networkFaults(lab, dep));
+        await cell(`network faults on ${dep} (latency, reset, 60 s blackhole)`, networkFaults(lab, dep));
       }
       if (want('two-workers')) await cell(twoWorkers.name, [twoWorkers]);
       if (want('duplicate')) await cell(duplicateTrigger.name, [duplicateTrigger]);

@@ -1,16 +1,20 @@
 // Network faults between a chaos worker and one dependency, through Toxiproxy (test/chaos/
-// toxiproxy.ts): the worker of such a case connects to PostgreSQL, Redis and the Temporal server
-// through proxies; after the run's first step a toxic degrades one path for a while and is then
-// removed. The run must complete, or escalate, and never corrupt (the scenario's invariant: no
-// effect doubled; lost only counts against a run that claims it recovered).
+// toxiproxy.ts): the worker of such a case connects to PostgreSQL, Redis, the Temporal server and
+// the Kafka broker through proxies; after the run's first step a toxic degrades one path for a
+// while and is then removed. The run must complete, or escalate, and never corrupt (the scenario's
+// invariant: no effect doubled; lost only counts against a run that claims it recovered).
 //
-// Kafka is not proxied: the broker hands its clients the address it advertises, so after the first
-// metadata request they would connect around a proxy. Its faults are the outage cell (broker stopped).
+// The broker hands its clients the address it advertises, so after the first metadata request a
+// Kafka client would connect around the proxy: the worker is told to connect every broker
+// connection to the proxy (REBOUND_KAFKA_CONNECT_VIA, workers/clients.ts).
 import { loadConfig } from '../../shared/config';
 import { atStepBoundary, type ChaosFault } from './faults';
 import { startToxiproxy, type Toxic, type ToxiproxyServer } from './toxiproxy';
 
-export type ProxiedDependency = 'postgres' | 'redis' | 'temporal';
+export type ProxiedDependency = 'postgres' | 'redis' | 'temporal' | 'kafka';
+
+/** Every dependency the network cells degrade, in the order the matrix runs them. */
+export const PROXIED_DEPENDENCIES: readonly ProxiedDependency[] = ['postgres', 'redis', 'temporal', 'kafka'];
 
 /** Proxies for every proxied dependency, and the worker environment that goes through them. */
 export interface NetworkLab {
@@ -28,6 +32,7 @@ export async function openNetworkLab(log?: (line: string) => void): Promise<Netw
     const redisUrl = new URL(config.redis.url);
     const redis = await server.proxy('redis', `${redisUrl.hostname}:${redisUrl.port || '6379'}`);
     const temporal = await server.proxy('temporal', config.temporal.address);
+    const kafka = await server.proxy('kafka', config.kafka.brokers[0]);
     return {
       server,
       workerEnv: {
@@ -35,6 +40,8 @@ export async function openNetworkLab(log?: (line: string) => void): Promise<Netw
         REBOUND_PG_PORT: pg.split(':')[1],
         REBOUND_REDIS_URL: `redis://${redis}${redisUrl.pathname.length > 1 ? redisUrl.pathname : ''}`,
         REBOUND_TEMPORAL_ADDRESS: temporal,
+        REBOUND_KAFKA_BROKERS: kafka,
+        REBOUND_KAFKA_CONNECT_VIA: kafka,
       },
       stop: () => server.stop(),
     };

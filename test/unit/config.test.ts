@@ -35,3 +35,12 @@ test('durations', () => {
   expect(parseDuration('7d')).toBe(7 * 86_400_000);
   expect(() => parseDuration('5 minutes')).toThrow(/invalid duration/);
 });
+
+test('REBOUND_KAFKA_CONNECT_VIA: host:port or unset; anything else is refused', () => {
+  expect(loadConfig({}).kafka.connectVia).toBeUndefined();
+  expect(loadConfig({ REBOUND_KAFKA_CONNECT_VIA: '127.0.0.1:29150' }).kafka.connectVia).toBe(
+    '127.0.0.1:29150',
+  );
+  for (const bad of ['127.0.0.1', 'a:1,b:2', ':9092', 'host:port'])
+    expect(() => loadConfig({ REBOUND_KAFKA_CONNECT_VIA: bad })).toThrow(/REBOUND_KAFKA_CONNECT_VIA/);
+});
