@@ -23,10 +23,10 @@ import { stackUp } from '../support/stack-parts';
  * rejoined after their fixes and three passing runs. consumer-safe-mode-restart left again when
  * its Redis cell escalated in a fresh-machine `npm test`: Redis back after 15 s had no health
  * record (they live 10 s), and the run read none and found "no failing message". The run now
- * reads health again while no instance reports (HEALTH_REREAD_PATCH, unit-tested); it rejoins
- * when its Redis cell has passed repeatedly with that fix.
+ * reads health again while no instance reports (HEALTH_REREAD_PATCH, unit-tested), and rejoined
+ * after its Redis cell passed four times in a row with that fix.
  */
-const NOT_YET = new Set(['consumer-safe-mode-restart']);
+const NOT_YET = new Set<string>();
 const FAST_SUBSET = CHAOS_SCENARIOS.map((s) => s.playbook).filter((p) => !NOT_YET.has(p));
 
 const config = loadConfig();
