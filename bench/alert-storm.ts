@@ -13,7 +13,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client } from '@temporalio/client';
@@ -73,8 +73,8 @@ function alertOf(tag: string, i: number) {
  * Alertmanager does: the HTTP client's work does not share the API's event loop. Throws if that
  * process fails.
  */
-async function loadFromOwnProcess(url: string, token: string, bodies: string[]): Promise<Run> {
-  const file = join(mkdtempSync(join(tmpdir(), 'rebound-storm-')), 'bodies.json');
+async function loadFromOwnProcess(dir: string, url: string, token: string, bodies: string[]): Promise<Run> {
+  const file = join(dir, 'bodies.json'); // the run's own folder, rewritten each round
   writeFileSync(file, JSON.stringify(bodies));
   const { stdout } = await execFileAsync(
     join(REPO_ROOT, 'node_modules/.bin/tsx'),
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         alerts: [alertOf(routeTag, i)],
       }),
     );
-    const run = await loadFromOwnProcess(url, token, bodies);
+    const run = await loadFromOwnProcess(dir, url, token, bodies);
     // The API has one task queue for every round: its incidents so far, less the earlier rounds'.
     const total = await countIncidents(client, apiPrefix, apiIncidentsSoFar + K);
     const incidents = total - apiIncidentsSoFar;
@@ -242,6 +242,7 @@ async function main(): Promise<void> {
     await Promise.allSettled(prefixes.map((p) => terminateAll(client, p)));
     await api.close();
     await client.connection.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

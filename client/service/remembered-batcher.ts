@@ -33,20 +33,16 @@ interface Waiter {
 
 /**
  * Returns a lookup with the signature of `query` that batches calls made within `windowMs` (ms)
- * of the first (and with the same `maxAgeMs`) into one call of `query`; 0 batches the calls of
- * one event-loop turn. A failed query rejects every caller of its batch with the same error.
+ * of the first (and with the same `maxAgeMs`) into one call of `query`. A failed query rejects
+ * every caller of its batch with the same error.
  */
 export function coalescedRememberedLookup(query: RememberedQuery, windowMs = WINDOW_MS): RememberedQuery {
-  const pending = new Map<
-    number,
-    { waiters: Waiter[]; size: number; timer: NodeJS.Timeout | NodeJS.Immediate }
-  >();
+  const pending = new Map<number, { waiters: Waiter[]; size: number; timer: NodeJS.Timeout }>();
   const flush = (maxAgeMs: number) => {
     const batch = pending.get(maxAgeMs);
     if (!batch) return;
     pending.delete(maxAgeMs);
-    if (windowMs > 0) clearTimeout(batch.timer as NodeJS.Timeout);
-    else clearImmediate(batch.timer as NodeJS.Immediate);
+    clearTimeout(batch.timer);
     const seen = new Set<string>();
     const pairs: RememberedPair[] = [];
     for (const w of batch.waiters) {
@@ -79,9 +75,7 @@ export function coalescedRememberedLookup(query: RememberedQuery, windowMs = WIN
     new Promise((resolve, reject) => {
       let batch = pending.get(maxAgeMs);
       if (!batch) {
-        const timer =
-          windowMs > 0 ? setTimeout(() => flush(maxAgeMs), windowMs) : setImmediate(() => flush(maxAgeMs));
-        batch = { waiters: [], size: 0, timer };
+        batch = { waiters: [], size: 0, timer: setTimeout(() => flush(maxAgeMs), windowMs) };
         pending.set(maxAgeMs, batch);
       }
       batch.waiters.push({ pairs, resolve, reject });
