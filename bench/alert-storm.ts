@@ -12,7 +12,6 @@
 // queues, so both sides measure intake only; every workflow it started is terminated at the end.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,23 +26,22 @@ import { REPO_ROOT } from '../shared/paths';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { ratioOf, writeRows } from './lib/bench-row';
 import { drive, type Run } from './lib/drive';
+import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
 const execFileAsync = promisify(execFile);
 
-const { values } = parseArgs({
-  options: {
-    alerts: { type: 'string', default: '2000' },
-    fingerprints: { type: 'string', default: '200' },
-    concurrency: { type: 'string', default: '32' },
-    /** Rounds of both sides, in alternating order; the median rate of each side counts. */
-    rounds: { type: 'string', default: '3' },
-    out: { type: 'string' },
-  },
+const values = parseCommandLine(__filename, {
+  alerts: { type: 'string', default: '2000' },
+  fingerprints: { type: 'string', default: '200' },
+  concurrency: { type: 'string', default: '32' },
+  /** Rounds of both sides, in alternating order; the median rate of each side counts. */
+  rounds: { type: 'string', default: '3' },
+  out: { type: 'string' },
 });
-const N = Number(values.alerts);
-const K = Number(values.fingerprints);
-const C = Number(values.concurrency);
-const ROUNDS = Number(values.rounds);
+const N = numberOption(values.alerts, 'alerts');
+const K = numberOption(values.fingerprints, 'fingerprints');
+const C = numberOption(values.concurrency, 'concurrency');
+const ROUNDS = numberOption(values.rounds, 'rounds');
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -4,20 +4,20 @@
 // list shown and the console's files it loaded (the page, its modules and style sheet, bytes), then triggers N org-deletions (orgs with
 // members: each waits for approval) through the API as operator and reports how long each took
 // to appear in the open list without a reload. Cancels the incidents it started at the end.
-import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { readDevTokens } from '../client/auth/dev-tokens';
 import { defaultApiUrl } from '../client/cli/api-client';
 import { createOrg } from '../platform/org/generator';
 import { loadConfig } from '../shared/config';
 import { createPool, createRedis } from '../workers/clients';
+import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
 // Globals of the page, for the functions page.evaluate runs there (no DOM lib in this program).
 declare const performance: { getEntriesByType(t: string): { name: string; encodedBodySize?: number }[] };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { triggers: { type: 'string', default: '5' } } });
-  const triggers = Number(values.triggers);
+  const values = parseCommandLine(__filename, { triggers: { type: 'string', default: '5' } });
+  const triggers = numberOption(values.triggers, 'triggers');
   const url = defaultApiUrl();
   const tokens = readDevTokens();
   if (!tokens) throw new Error('no dev tokens: run `rebound stack up` first');

@@ -10,7 +10,6 @@
 // continue-as-new chain (target < 10,000 per run), and checks both runs reach the same rows.
 // Leaves the regions with 1,000 converged keys each.
 import { createHash } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { escapeIdentifier, type Pool } from 'pg';
 import { startPlaybook } from '../client/start-playbook';
 import { connectClient } from '../client/temporal-client';
@@ -23,14 +22,13 @@ import { startWorkerProcess } from '../test/support/worker-process';
 import { createDatabasePool } from '../workers/clients';
 import { ratioOf, writeRows } from './lib/bench-row';
 import { baselineMerge } from './partition-merge-baseline';
+import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
-const { values } = parseArgs({
-  options: {
-    keys: { type: 'string', default: '1000000' },
-    divergence: { type: 'string', default: '0.01' },
-    seed: { type: 'string', default: '1' },
-    out: { type: 'string' },
-  },
+const values = parseCommandLine(__filename, {
+  keys: { type: 'string', default: '1000000' },
+  divergence: { type: 'string', default: '0.01' },
+  seed: { type: 'string', default: '1' },
+  out: { type: 'string' },
 });
 
 /** Keys per region the benchmark leaves behind (converged), whatever it measured with. */
@@ -50,12 +48,12 @@ async function main(): Promise<void> {
   const dataset = loadDatasets().accounts;
   const pools = dataset.regions.map((r) => createDatabasePool(config, r.database, 4)) as [Pool, Pool];
   const opts: DivergeOptions = {
-    keys: Number(values.keys),
-    divergence: Number(values.divergence),
+    keys: numberOption(values.keys, 'keys'),
+    divergence: numberOption(values.divergence, 'divergence', { min: 0, integer: false }),
     conflictShare: 0.3,
     deleteShare: 0.2,
     manualShare: 0,
-    seed: Number(values.seed),
+    seed: numberOption(values.seed, 'seed', { min: 0 }),
   };
   const now = Date.now();
   const prefix = `bench-merge-${Date.now().toString(36)}`;

@@ -7,7 +7,6 @@
 // (its row in Postgres), and, in the same run, the group's plain rebalance time (the reference
 // consumer's own join time once normal mode is back), the floor any restart of a consumer pays.
 // Checks every good event is in Postgres exactly once. Removes its topics afterwards.
-import { parseArgs } from 'node:util';
 import { startPlaybook } from '../client/start-playbook';
 import { connectClient } from '../client/temporal-client';
 import { readControl } from '../consumer/control-store';
@@ -27,16 +26,15 @@ import {
 import { startWorkerProcess } from '../test/support/worker-process';
 import { createKafka, createPool, createRedis } from '../workers/clients';
 import { ratioOf, writeRows } from './lib/bench-row';
+import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
-const { values } = parseArgs({
-  options: {
-    before: { type: 'string', default: '5' },
-    after: { type: 'string', default: '20' },
-    out: { type: 'string' },
-  },
+const values = parseCommandLine(__filename, {
+  before: { type: 'string', default: '5' },
+  after: { type: 'string', default: '20' },
+  out: { type: 'string' },
 });
-const BEFORE = Number(values.before);
-const AFTER = Number(values.after);
+const BEFORE = numberOption(values.before, 'before', { min: 0 });
+const AFTER = numberOption(values.after, 'after', { min: 0 });
 
 async function main(): Promise<void> {
   const config = loadConfig();

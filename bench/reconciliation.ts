@@ -13,7 +13,6 @@
 // Needs `stack up` (the worker must run the current code). Removes what it created.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type Redis } from 'ioredis';
 import { type Message } from 'kafkajs';
 import { type Pool } from 'pg';
@@ -36,22 +35,22 @@ import {
   type FixtureOrg,
 } from '../test/support/entitlement-fixtures';
 import { enqueueSequences } from '../test/support/outbox-fixtures';
+import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
-const { values } = parseArgs({
-  options: {
-    orgs: { type: 'string', default: '100000' },
-    rows: { type: 'string', default: '100000' },
-    batch: { type: 'string', default: '500' },
-    out: { type: 'string', default: 'bench/reconciliation-results.json' },
-    /** Run only one pair: resync | outbox. */
-    only: { type: 'string' },
-    /** Timed runs of each side of each pair (alternating, after an untimed warm-up); the best of each counts. */
-    repeat: { type: 'string', default: '2' },
-  },
+const values = parseCommandLine(__filename, {
+  orgs: { type: 'string', default: '100000' },
+  rows: { type: 'string', default: '100000' },
+  batch: { type: 'string', default: '500' },
+  out: { type: 'string', default: 'bench/reconciliation-results.json' },
+  /** Run only one pair: resync | outbox. */
+  only: { type: 'string' },
+  /** Timed runs of each side of each pair (alternating, after an untimed warm-up); the best of each counts. */
+  repeat: { type: 'string', default: '2' },
 });
-const ORGS = Number(values.orgs);
-const ROWS = Number(values.rows);
-const BATCH = Number(values.batch);
+const ORGS = numberOption(values.orgs, 'orgs');
+const ROWS = numberOption(values.rows, 'rows');
+const BATCH = numberOption(values.batch, 'batch');
+const REPEAT = numberOption(values.repeat, 'repeat');
 const config = loadConfig();
 
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
@@ -151,7 +150,7 @@ async function benchResync(pool: Pool, redis: Redis) {
     let baselineRepaired = 0;
     let afterBaseline = 0;
     let result: PlaybookResult | undefined;
-    for (let i = 0; i < Number(values.repeat); i++) {
+    for (let i = 0; i < REPEAT; i++) {
       await reapplyDrift(redis, byId, drift);
       let t = process.hrtime.bigint();
       baselineRepaired = await plainResync(pool, redis, BATCH);
@@ -240,7 +239,7 @@ async function benchOutbox(pool: Pool) {
     const producedRuns: number[] = [];
     const outcomes: string[] = [];
     // Warm-up (untimed): one batch through each side's connections.
-    for (let i = 0; i <= Number(values.repeat); i++) {
+    for (let i = 0; i <= REPEAT; i++) {
       const rows = i === 0 ? BATCH : ROWS;
       console.error(`[bench] ${i === 0 ? 'warm-up' : `run ${i}`}: enqueueing ${rows} outbox rows…`);
       await enqueueSequences(pool, {
@@ -293,7 +292,7 @@ async function benchOutbox(pool: Pool) {
         producedRuns,
         messagesPerRun: ROWS,
         onTopic,
-        expectedOnTopic: BATCH + ROWS * Number(values.repeat),
+        expectedOnTopic: BATCH + ROWS * REPEAT,
         baselineRuns,
         reboundRuns,
       },

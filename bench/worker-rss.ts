@@ -9,7 +9,6 @@
 // ≤ 512 MiB with 1,000 incidents open and waiting. The whole process group (with the tsx launcher
 // and its esbuild service, which a built deployment does not have) is reported alongside. Every
 // incident it opened is terminated at the end and the worker stopped.
-import { parseArgs } from 'node:util';
 import { type Client } from '@temporalio/client';
 import { apiFilesFromEnv } from '../client/api/create-api';
 import { connectClient } from '../client/temporal-client';
@@ -21,16 +20,15 @@ import { statusQuery } from '../shared/workflow-interface';
 import { startWorkerProcess } from '../test/support/worker-process';
 import { ratioOf, writeRows } from './lib/bench-row';
 import { groupRssMiB, largestOf, peakMiB, rssMiB } from './lib/process-rss';
+import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
-const { values } = parseArgs({
-  options: {
-    incidents: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '16' },
-    out: { type: 'string' },
-  },
+const values = parseCommandLine(__filename, {
+  incidents: { type: 'string', default: '1000' },
+  concurrency: { type: 'string', default: '16' },
+  out: { type: 'string' },
 });
-const N = Number(values.incidents);
-const C = Number(values.concurrency);
+const N = numberOption(values.incidents, 'incidents');
+const C = numberOption(values.concurrency, 'concurrency');
 const TARGET_MIB = 512;
 /** The budget of the routing file the worker reads (it inherits this process's environment). */
 const ROUTING_BUDGET = RoutingTable.load(apiFilesFromEnv().routingFile).budget;

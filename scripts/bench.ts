@@ -10,9 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type BenchRow } from '../bench/lib/bench-row';
 import { REPO_ROOT } from '../shared/paths';
+import { parseCommandLine } from './lib/command-line';
 
 interface Benchmark {
   name: string;
@@ -131,8 +131,9 @@ function commitOf(): string {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { full: { type: 'boolean', default: false }, only: { type: 'string' } },
+  const values = parseCommandLine(__filename, {
+    full: { type: 'boolean', default: false },
+    only: { type: 'string' },
   });
   const only = values.only?.split(',');
   const unknown = only?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];

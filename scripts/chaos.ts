@@ -13,7 +13,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { connectClient } from '../client/temporal-client';
 import { loadConfig } from '../shared/config';
 import { REPO_ROOT } from '../shared/paths';
@@ -21,29 +20,29 @@ import { createKafka, createPool, createRedis } from '../workers/clients';
 import { FAULT_FAMILIES, runChaosMatrix, chaosTable } from '../test/chaos/matrix';
 import { CHAOS_SCENARIOS } from '../test/chaos/scenarios';
 import { removeTestNotifications } from '../test/support/test-orphans';
+import { numberOption, parseCommandLine } from './lib/command-line';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
+  const values = parseCommandLine(
+    __filename,
+    {
       playbooks: { type: 'string' },
       faults: { type: 'string' },
       fast: { type: 'boolean', default: false },
       outage: { type: 'string', default: '30' },
-      help: { type: 'boolean', default: false },
     },
-  });
-  if (values.help) {
-    console.log(
-      [
-        'npm run chaos -- [--playbooks a,b] [--faults kill,temporal,postgres,redis,kafka,network,two-workers,duplicate] [--fast] [--outage seconds]',
-        '  --faults network-postgres,network-redis,network-temporal,network-kafka: the network cells of one dependency',
-        '  --fast: one crash point (worker SIGKILL after step 1) and one outage per playbook',
-        '  playbooks and the invariant each is checked against:',
-        ...CHAOS_SCENARIOS.map((s) => `    ${s.playbook}: ${s.invariant}`),
-      ].join('\n'),
-    );
-    return 0;
-  }
+    {
+      usage: () =>
+        [
+          'npm run chaos -- [--playbooks a,b] [--faults kill,temporal,postgres,redis,kafka,network,two-workers,duplicate] [--fast] [--outage seconds]',
+          '  --faults network-postgres,network-redis,network-temporal,network-kafka: the network cells of one dependency',
+          '  --fast: one crash point (worker SIGKILL after step 1) and one outage per playbook',
+          '  playbooks and the invariant each is checked against:',
+          ...CHAOS_SCENARIOS.map((s) => `    ${s.playbook}: ${s.invariant}`),
+        ].join('\n'),
+    },
+  );
+  const outageSeconds = numberOption(values.outage, 'outage', { min: 1 });
   const unknownFaults = values.faults?.split(',').filter((f) => !FAULT_FAMILIES.includes(f));
   if (unknownFaults?.length) {
     console.error(
@@ -85,7 +84,7 @@ async function main(): Promise<number> {
       playbooks: values.playbooks?.split(','),
       faults: values.faults?.split(','),
       fast: values.fast,
-      outageSeconds: Number(values.outage),
+      outageSeconds,
       log: console.log,
     });
     const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT })

@@ -11,11 +11,12 @@
 // failed run left on the topic and expires a silence an interrupted npm test left; each run uses
 // resources of its own (consumer group and topic, orgs, cache keys, outbox topic) and removes them.
 //
-// Usage: tsx scripts/demo.ts [--quick] [--interactive] [--only NAME[,NAME]] [--approval-pause S]
-//   --quick        skip the two org scenarios (the slowest)
-//   --interactive  at an approval gate, print the command and wait for a person instead
+// Usage: npm run demo -- [--quick] [--interactive] [--only NAME[,NAME]] [--approval-pause S]
+//   --quick             skip the two org scenarios (the slowest)
+//   --interactive       at an approval gate, print the command and wait for a person instead
+//   --only NAME[,NAME]  run only these scenarios (an unknown name is refused with the list)
+//   --approval-pause S  seconds the demo approver waits before approving a gate (default 3)
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type ControlState, type IncidentSummary, type IncidentView } from '../shared/api/schemas';
@@ -31,6 +32,7 @@ import { runScenario, type ScenarioResult } from './demo/scenario';
 import { selectScenarios } from './demo/scenarios';
 import { summaryTable, whereToLook } from './demo/summary';
 import { createRedis } from '../workers/clients';
+import { numberOption, parseCommandLine } from './lib/command-line';
 
 const config = loadConfig();
 const API = `http://${config.api.host}:${config.api.port}`;
@@ -212,19 +214,23 @@ async function preflight(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      interactive: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      'approval-pause': { type: 'string', default: '3' },
-    },
+  const values = parseCommandLine(__filename, {
+    quick: { type: 'boolean', default: false },
+    interactive: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'approval-pause': { type: 'string', default: '3' },
   });
+  const approvalPauseS = numberOption(values['approval-pause'], 'approval-pause', { min: 0, integer: false });
+  // An unknown scenario name is refused before anything is touched.
+  const scenarios = selectScenarios(values.only, values.quick);
   rebound(['stack', 'status']);
   await preflight();
   const demo = new Demo(
     config,
-    { interactive: values.interactive, approvalPauseS: Number(values['approval-pause']) },
+    {
+      interactive: values.interactive,
+      approvalPauseS,
+    },
     randomUUID().slice(0, 8),
   );
   // Interrupted (Ctrl-C): stop the processes the demo started; its per-run data stays, named
@@ -244,7 +250,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   try {
     await monitoringPreflight(demo);
-    for (const [i, s] of selectScenarios(values.only, values.quick).entries()) {
+    for (const [i, s] of scenarios.entries()) {
       results.push(await runScenario(demo, s, i + 1));
     }
   } finally {

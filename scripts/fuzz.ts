@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readDevTokens } from '../client/auth/dev-tokens';
 import { connectClient } from '../client/temporal-client';
 import { loadConfig } from '../shared/config';
@@ -16,19 +15,21 @@ import { workflowTaskQueue } from '../shared/task-queues';
 import { runApiCampaign, targetPassed } from '../test/fuzz/api-campaign';
 import { runConfigCampaign } from '../test/fuzz/config-campaign';
 import { fuzzTokens } from '../test/fuzz/fuzz-tokens';
+import { numberOption, parseCommandLine } from './lib/command-line';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string', default: '10000' },
-      'file-runs': { type: 'string', default: '10000' },
-      seed: { type: 'string', default: String(Date.now() % 1_000_000) },
-      only: { type: 'string' },
-      concurrency: { type: 'string', default: '8' },
-    },
+  const values = parseCommandLine(__filename, {
+    runs: { type: 'string', default: '10000' },
+    'file-runs': { type: 'string', default: '10000' },
+    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+    only: { type: 'string' },
+    concurrency: { type: 'string', default: '8' },
   });
+  const seed = numberOption(values.seed, 'seed', { min: 0 });
+  const runs = numberOption(values.runs, 'runs');
+  const fileRuns = numberOption(values['file-runs'], 'file-runs');
+  const concurrency = numberOption(values.concurrency, 'concurrency');
   const config = loadConfig();
-  const seed = Number(values.seed);
   const devTokens = readDevTokens();
   if (!devTokens) throw new Error('no dev tokens: run `npm run stack -- up` first');
   const client = await connectClient(config);
@@ -40,13 +41,13 @@ async function main(): Promise<number> {
       tokens: fuzzTokens(devTokens),
       client,
       taskQueue: workflowTaskQueue(config.temporal.taskQueuePrefix),
-      runs: Number(values.runs),
+      runs,
       seed,
-      concurrency: Number(values.concurrency),
+      concurrency,
       only: values.only?.split(','),
       log: console.log,
     });
-    const files = values.only ? [] : runConfigCampaign(Number(values['file-runs']), seed, console.log);
+    const files = values.only ? [] : runConfigCampaign(fileRuns, seed, console.log);
     const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT })
       .toString()
       .trim();

@@ -6,6 +6,12 @@
 # Extra arguments go to Jest and select what runs (e.g. `npm test -- test/unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Help before anything is installed or started (Jest's own options: `npx jest --help`).
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help) sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  esac
+done
 
 started=$SECONDS
 phase() { printf '\n== %s (t+%ss)\n' "$1" "$((SECONDS - started))"; }

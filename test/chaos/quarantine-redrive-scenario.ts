@@ -99,6 +99,7 @@ export const quarantineRedriveScenario: ChaosScenario = {
       },
       cleanup: async () => {
         await pool.query('DELETE FROM quarantine_redrives WHERE topic = $1', [topic]);
+        await pool.query('DELETE FROM quarantine_redrive_intents WHERE topic = $1', [topic]);
         await deleteTopics(kafka, [topic, quarantineTopic(topic)]);
       },
     };

@@ -22,6 +22,11 @@ export interface CaseResult {
   recoverMs: number;
   /** Finished steps of the run (the reference run tells how many boundaries there are). */
   steps: number;
+  /**
+   * false when the run closed before the fault went in: the case proves nothing either way (a
+   * wrong end state still fails it; the matrix runs an unexercised case again, see matrix.ts).
+   */
+  exercised: boolean;
   detail: string;
 }
 
@@ -100,6 +105,7 @@ export async function runCase(
       doubled: inv.doubled + (executions > 1 ? executions - 1 : 0),
       recoverMs,
       steps: steps?.steps?.length ?? 0,
+      exercised: hit,
       detail: `${hit ? '' : 'NOT EXERCISED: the run closed before the fault; '}${inv.detail}; executions ${executions}${fault.duplicateTrigger ? `, duplicate refused ${duplicateRefused}` : ''}`,
     };
   } catch (err) {
@@ -111,6 +117,7 @@ export async function runCase(
       doubled: 0,
       recoverMs: 0,
       steps: 0,
+      exercised: true,
       detail: String(err).slice(0, 300),
     };
   } finally {

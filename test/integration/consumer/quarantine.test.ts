@@ -1,13 +1,20 @@
 // Kafka activities against the real broker: reading a message at its exact offset, copying it to
 // the quarantine exactly once even when the step runs twice, moving a group's offset only while
-// it is Empty and only forward, and redriving once per key.
+// it is Empty and only forward, and redriving once per key, even across a crash after producing.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { type Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { type Pool } from 'pg';
 import { createKafkaGroupActivities } from '../../../activities/kafka/group-admin';
-import { createKafkaQuarantineActivities } from '../../../activities/kafka/quarantine';
-import { createKafkaRedriveActivities } from '../../../activities/kafka/redrive';
+import {
+  createKafkaQuarantineActivities,
+  type QuarantinedMessage,
+} from '../../../activities/kafka/quarantine';
+import {
+  createKafkaRedriveActivities,
+  REDRIVE_LOCK_CLASS,
+  RedriveBusyError,
+} from '../../../activities/kafka/redrive';
 import { loadConfig } from '../../../shared/config';
 import { QUARANTINE_HEADERS, quarantineTopic } from '../../../shared/consumer-control';
 import { createKafka, createPool } from '../../../workers/clients';
@@ -133,6 +140,65 @@ test('redrive republishes once per key, with the corrected value, to the origina
   expect(republished.headers[QUARANTINE_HEADERS.redrive]).toBe(key);
   expect(republished.key).toBe('poison');
 }, 90_000);
+
+test('a redrive killed between its produce and its ledger row is found on the topic, not produced again', async () => {
+  const { topic, orgId } = uniqueNames('rk');
+  topics.push(topic, quarantineTopic(topic));
+  await createTopic(kafka, topic, 2);
+  const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 1, 0);
+  const q = createKafkaQuarantineActivities({ kafka });
+  const [message] = await inActivity(q.readMessagesAt, {
+    topic,
+    refs: [{ partition: 0, offset: poisonOffset! }],
+  });
+  const { copy } = await inActivity(q.quarantineMessage, { incidentId: 'inc-rk', message, error: 'bad' });
+  const key = `test-${randomUUID()}`;
+  const request = { redriveKey: key, copy, by: 'tester' };
+
+  // The first attempt dies after the broker acknowledged (the chaos matrix's SIGKILL there).
+  const crashing = createKafkaRedriveActivities({
+    kafka,
+    platformPool: pool,
+    afterProduce: () => Promise.reject(new Error('worker killed')),
+  });
+  await expect(inActivity(crashing.redriveMessage, request)).rejects.toThrow('worker killed');
+  const ledger = () =>
+    pool.query('SELECT target_offset::text AS o FROM quarantine_redrives WHERE redrive_key = $1', [key]);
+  expect((await ledger()).rows).toHaveLength(0);
+
+  const retry = await inActivity(
+    createKafkaRedriveActivities({ kafka, platformPool: pool }).redriveMessage,
+    request,
+  );
+  expect(retry).toMatchObject({ produced: false, partition: 0, offset: String(Number(poisonOffset) + 1) });
+  expect((await ledger()).rows).toEqual([{ o: retry.offset }]);
+  const intents = await pool.query('SELECT 1 FROM quarantine_redrive_intents WHERE redrive_key = $1', [key]);
+  expect(intents.rows).toHaveLength(0);
+  // One record with the key on the partition: the original stream, then the one redriven copy.
+  const admin = kafka.admin();
+  await admin.connect();
+  const [p0] = (await admin.fetchTopicOffsets(topic)).filter((o) => o.partition === 0);
+  await admin.disconnect();
+  expect(p0.high).toBe(String(Number(retry.offset) + 1));
+}, 90_000);
+
+test('a redrive attempt is refused while another attempt of the same key still runs', async () => {
+  const key = `test-${randomUUID()}`;
+  const holder = await pool.connect();
+  try {
+    await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [REDRIVE_LOCK_CLASS, key]);
+    const r = createKafkaRedriveActivities({ kafka, platformPool: pool });
+    const copy = {
+      original: { topic: 'unused', partition: 0, offset: '0', key: null },
+    } as QuarantinedMessage;
+    await expect(r.redriveMessage({ redriveKey: key, copy, by: 'tester' })).rejects.toBeInstanceOf(
+      RedriveBusyError,
+    );
+  } finally {
+    await holder.query('SELECT pg_advisory_unlock_all()');
+    holder.release();
+  }
+});
 
 test('a binary key, a binary schema-registry header and a repeated header come back byte for byte', async () => {
   const { topic } = uniqueNames('bytes');
