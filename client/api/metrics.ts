@@ -56,7 +56,20 @@ export class ApiMetrics {
   /** Closed incidents already counted (run ids), so repeated scrapes never count one twice. */
   private readonly counted = new Set<string>();
 
-  constructor(private readonly source?: RecoverySource) {
+  /** The refresh in flight, which concurrent scrapes share. */
+  private refreshing?: Promise<void>;
+  private refreshedAt = -Infinity;
+
+  /**
+   * `minRefreshMs`: a scrape within this many ms of the last refresh serves the values it left
+   * (default 5,000 ms, a third of Prometheus' usual 15 s interval). /metrics takes no token, and
+   * each refresh lists up to 1,000 incidents from Temporal's visibility store: refreshed on every
+   * request, the bad-input campaign's 10,000 scrapes kept the Temporal server at a full core.
+   */
+  constructor(
+    private readonly source?: RecoverySource,
+    private readonly minRefreshMs = 5_000,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'rebound_api_' });
   }
 
@@ -74,12 +87,25 @@ export class ApiMetrics {
     this.httpLatency.observe({ method, route, status_code: String(statusCode) }, seconds);
   }
 
-  /** Refreshes the visibility-derived metrics; a failure leaves the previous values in place. */
+  /**
+   * Refreshes the visibility-derived metrics, at most once per `minRefreshMs`; concurrent callers
+   * share one refresh. A failure leaves the previous values in place (and rejects).
+   */
   async refresh(): Promise<void> {
     if (!this.source) return;
+    if (this.refreshing) return this.refreshing;
+    if (Date.now() - this.refreshedAt < this.minRefreshMs) return;
+    this.refreshing = this.load(this.source).finally(() => {
+      this.refreshedAt = Date.now();
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async load(source: RecoverySource): Promise<void> {
     const [closed, running] = await Promise.all([
-      this.source.list({ status: 'closed', limit: 500 }),
-      this.source.list({ status: 'running', limit: 500 }),
+      source.list({ status: 'closed', limit: 500 }),
+      source.list({ status: 'running', limit: 500 }),
     ]);
     for (const incident of closed) {
       if (!incident.closedAt || this.counted.has(incident.runId)) continue;

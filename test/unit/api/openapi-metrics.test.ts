@@ -66,7 +66,7 @@ beforeAll(async () => {
   app = buildApiServer({
     service: fake.service,
     tokens: testTokenStore(),
-    metrics: new ApiMetrics({ list: (f) => fake.service.list(f) }),
+    metrics: new ApiMetrics({ list: (f) => fake.service.list(f) }, 0),
   });
   send = await listen(app);
 });
@@ -143,4 +143,26 @@ test('metrics count intake, recoveries since start by outcome, time to recovery,
   expect(text).toMatch(
     /rebound_http_request_duration_seconds_count\{method="POST",route="\/v1\/alerts\/alertmanager",status_code="202"\} 1/,
   );
+});
+
+test('scrapes share one visibility refresh, at most one per interval', async () => {
+  let lists = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const m = new ApiMetrics(
+    {
+      list: async () => {
+        lists += 1;
+        await gate;
+        return [];
+      },
+    },
+    60_000,
+  );
+  const scrapes = Array.from({ length: 100 }, () => m.refresh());
+  release();
+  await Promise.all(scrapes);
+  expect(lists).toBe(2); // one refresh: the closed and the running list
+  await m.refresh(); // within the interval: the values of the last refresh
+  expect(lists).toBe(2);
 });
