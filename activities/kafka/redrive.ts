@@ -11,6 +11,7 @@ import { Context } from '@temporalio/activity';
 import { type Kafka } from 'kafkajs';
 import { type Pool, type PoolClient } from 'pg';
 import { scanTopic } from '../../platform/outbox/topic-scan';
+import { partitionEnd } from '../../platform/outbox/topics';
 import { QUARANTINE_HEADERS as H } from '../../shared/consumer-control';
 import { type QuarantinedMessage } from './quarantine';
 import { encodeHeaders } from './topic-reader';
@@ -52,15 +53,12 @@ export class RedriveBusyError extends Error {
 export function createKafkaRedriveActivities(deps: RedriveDeps) {
   const pool = deps.platformPool;
 
-  /** The partition's end offset (the next offset to be written), as decimal text. */
-  async function endOffset(topic: string, partition: number): Promise<string> {
+  /** The partition's end offset (the next offset to be written). */
+  async function endOffset(topic: string, partition: number): Promise<number> {
     const admin = deps.kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const end = offsets.find((o) => o.partition === partition)?.high;
-      if (end === undefined) throw new Error(`${topic} has no partition ${partition}`);
-      return end;
+      return await partitionEnd(admin, topic, partition);
     } finally {
       await admin.disconnect();
     }
@@ -74,7 +72,7 @@ export function createKafkaRedriveActivities(deps: RedriveDeps) {
     const ctx = Context.current();
     const beat = setInterval(() => ctx.heartbeat({ scanning: topic, partition, from }), 2_000);
     try {
-      await scanTopic(deps.kafka, topic, [{ partition, from: Number(from), to: Number(to) }], (m) => {
+      await scanTopic(deps.kafka, topic, [{ partition, from: Number(from), to }], (m) => {
         if (m.headers?.[H.redrive]?.toString() !== req.redriveKey) return false;
         found = m.offset;
         return true;
