@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { type BenchRow } from '../bench/lib/bench-row';
 import { REPO_ROOT } from '../shared/paths';
 import { parseCommandLine } from './lib/command-line';
+import { endMaintenanceSilence, startMaintenanceSilence } from './lib/maintenance-silence';
 
 interface Benchmark {
   name: string;
@@ -149,19 +150,11 @@ async function main(): Promise<number> {
   // rows of orgs that do not exist, an outbox backlog): without the test command's maintenance
   // silence the stack's own Rebound recovers them under the measurement (its org-deletion removed
   // the poison-recovery benchmark's 25 events as orphans, and the benchmark timed out).
-  const silence = execFileSync(
-    'bash',
-    [join(REPO_ROOT, 'scripts/test-silence.sh'), 'start', 'npm run bench'],
-    {
-      cwd: REPO_ROOT,
-    },
-  )
-    .toString()
-    .trim();
+  const silence = startMaintenanceSilence('npm run bench');
   try {
     return await runSelected(selected, values.full);
   } finally {
-    execFileSync('bash', [join(REPO_ROOT, 'scripts/test-silence.sh'), 'end', silence], { cwd: REPO_ROOT });
+    endMaintenanceSilence(silence);
   }
 }
 

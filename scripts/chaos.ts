@@ -21,6 +21,7 @@ import { FAULT_FAMILIES, runChaosMatrix, chaosTable } from '../test/chaos/matrix
 import { CHAOS_SCENARIOS } from '../test/chaos/scenarios';
 import { removeTestNotifications } from '../test/support/test-orphans';
 import { numberOption, parseCommandLine } from './lib/command-line';
+import { endMaintenanceSilence, startMaintenanceSilence } from './lib/maintenance-silence';
 
 async function main(): Promise<number> {
   const values = parseCommandLine(
@@ -60,15 +61,7 @@ async function main(): Promise<number> {
   // own Rebound starts a second recovery on the chaos fixtures under the run being measured (it
   // stopped a chaos consumer group; a resync opened by EntitlementCacheStale emitted the events a
   // case was counted on).
-  const silence = execFileSync(
-    'bash',
-    [join(REPO_ROOT, 'scripts/test-silence.sh'), 'start', 'npm run chaos'],
-    {
-      cwd: REPO_ROOT,
-    },
-  )
-    .toString()
-    .trim();
+  const silence = startMaintenanceSilence('npm run chaos');
   const config = loadConfig();
   const client = await connectClient(config);
   const stores = {
@@ -103,7 +96,7 @@ async function main(): Promise<number> {
     console.log(`\nwritten to bench/results/${name}.md and .json`);
     return rows.every((r) => r.passed === r.runs) ? 0 : 1;
   } finally {
-    execFileSync('bash', [join(REPO_ROOT, 'scripts/test-silence.sh'), 'end', silence], { cwd: REPO_ROOT });
+    endMaintenanceSilence(silence);
     // The scenarios' notification events name orgs that exist only in them (see test-orphans.ts).
     await removeTestNotifications(stores.pool, started).catch(() => 0);
     await client.connection.close();

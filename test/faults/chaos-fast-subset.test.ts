@@ -5,17 +5,15 @@
 // real stores: nothing lost, nothing doubled. The Redis case failed before the resync learned to
 // wait degraded when its breaker (kept in Redis) cannot be read. (PostgreSQL outages in this
 // command: the fault tests of entitlement-resync and cache-repair block the billing database.)
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { type Client } from '@temporalio/client';
 import { connectClient } from '../../client/temporal-client';
 import { loadConfig } from '../../shared/config';
-import { REPO_ROOT } from '../../shared/paths';
 import { createKafka, createPool, createRedis } from '../../workers/clients';
 import { runChaosMatrix } from '../chaos/matrix';
 import { CHAOS_SCENARIOS, type ChaosStores } from '../chaos/scenarios';
 import { cleanUp } from '../support/clean-up';
 import { stackUp } from '../support/stack-parts';
+import { endMaintenanceSilence, startMaintenanceSilence } from '../../scripts/lib/maintenance-silence';
 
 /**
  * The playbooks of the test command's fast subset: every playbook the chaos harness covers but
@@ -37,17 +35,13 @@ let client: Client;
 let stores: ChaosStores;
 let silence = '';
 
-const silenceScript = join(REPO_ROOT, 'scripts/test-silence.sh');
-
 beforeAll(async () => {
   // The scenarios inject the faults the stack's own alert rules detect; without a maintenance
   // silence the stack's Rebound starts recoveries of its own on the fixtures (as the chaos command
   // explains). The test command holds one for its whole run; this file holds its own too, so that
   // running it alone with jest measures the same thing (alone, it failed 4 of 14 cells: another
   // resync emitted the case's events, another recovery quarantined the poison message twice).
-  silence = execFileSync('bash', [silenceScript, 'start', 'chaos fast subset'], { cwd: REPO_ROOT })
-    .toString()
-    .trim();
+  silence = startMaintenanceSilence('chaos fast subset');
   client = await connectClient(config);
   stores = {
     pool: createPool(config, 'platform', 4),
@@ -61,8 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanUp({
     'stack up': stackUp,
-    'end the silence': () =>
-      silence && execFileSync('bash', [silenceScript, 'end', silence], { cwd: REPO_ROOT }),
+    'end the silence': () => endMaintenanceSilence(silence),
     'close the Temporal connection': () => client?.connection.close(),
     'end the pool': () => stores?.pool.end(),
     'disconnect Redis': () => stores?.redis.disconnect(),

@@ -113,16 +113,7 @@ test('moves committed offsets only while the group is Empty and never backwards'
 }, 90_000);
 
 test('redrive republishes once per key, with the corrected value, to the original partition', async () => {
-  const { topic, orgId } = uniqueNames('rd');
-  topics.push(topic, quarantineTopic(topic));
-  await createTopic(kafka, topic, 2);
-  const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 1, 0);
-  const q = createKafkaQuarantineActivities({ kafka });
-  const [message] = await inActivity(q.readMessagesAt, {
-    topic,
-    refs: [{ partition: 0, offset: poisonOffset! }],
-  });
-  const { copy } = await inActivity(q.quarantineMessage, { incidentId: 'inc-rd', message, error: 'bad' });
+  const { topic, orgId, poisonOffset, q, copy } = await quarantinedPoison('rd');
 
   const r = createKafkaRedriveActivities({ kafka, platformPool: pool });
   const fixed = JSON.stringify({ eventId: `${topic}#fixed`, orgId, type: 'member.invited' });
@@ -142,16 +133,7 @@ test('redrive republishes once per key, with the corrected value, to the origina
 }, 90_000);
 
 test('a redrive killed between its produce and its ledger row is found on the topic, not produced again', async () => {
-  const { topic, orgId } = uniqueNames('rk');
-  topics.push(topic, quarantineTopic(topic));
-  await createTopic(kafka, topic, 2);
-  const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 1, 0);
-  const q = createKafkaQuarantineActivities({ kafka });
-  const [message] = await inActivity(q.readMessagesAt, {
-    topic,
-    refs: [{ partition: 0, offset: poisonOffset! }],
-  });
-  const { copy } = await inActivity(q.quarantineMessage, { incidentId: 'inc-rk', message, error: 'bad' });
+  const { topic, poisonOffset, copy } = await quarantinedPoison('rk');
   const key = `test-${randomUUID()}`;
   const request = { redriveKey: key, copy, by: 'tester' };
 
@@ -323,3 +305,22 @@ test('the exactly-once look-up reads only what was quarantined since the waterma
   expect(all).toHaveLength(2_001);
   expect(beats.length).toBeGreaterThanOrEqual(1);
 }, 120_000);
+
+/** A topic of its own with one poison message, read at its offset and quarantined once. */
+async function quarantinedPoison(prefix: string) {
+  const { topic, orgId } = uniqueNames(prefix);
+  topics.push(topic, quarantineTopic(topic));
+  await createTopic(kafka, topic, 2);
+  const { poisonOffset } = await producePoisonedStream(kafka, topic, orgId, 1, 0);
+  const q = createKafkaQuarantineActivities({ kafka });
+  const [message] = await inActivity(q.readMessagesAt, {
+    topic,
+    refs: [{ partition: 0, offset: poisonOffset! }],
+  });
+  const { copy } = await inActivity(q.quarantineMessage, {
+    incidentId: `inc-${prefix}`,
+    message,
+    error: 'bad',
+  });
+  return { topic, orgId, poisonOffset: poisonOffset!, q, copy };
+}
