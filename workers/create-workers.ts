@@ -1,6 +1,11 @@
 // Creates Rebound's workers on one connection: one for workflows, one per infrastructure queue
 // (bulkheads: each has its own activity slots). Used by workers/main.ts and by tests.
-import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  type ActivityInterceptorsFactory,
+  type NativeConnection,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { INFRA_QUEUES, activityTaskQueue, workflowTaskQueue } from '../shared/task-queues';
 import { activitiesByQueue, type WorkerDeps } from './activities';
 import { decisionAuditSinks } from './decision-audit-sink';
@@ -15,6 +20,8 @@ export interface CreateWorkersOptions {
   maxConcurrentActivities?: number;
   /** Workflows kept in the sticky cache (default DEFAULT_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
+  /** Interceptors of every activity (the chaos kill cases' test-only delay). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /**
@@ -44,6 +51,7 @@ export async function createWorkers(opts: CreateWorkersOptions): Promise<Worker[
         taskQueue: activityTaskQueue(opts.taskQueuePrefix, infra),
         activities: activities[infra],
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 20,
+        interceptors: { activity: opts.activityInterceptors ?? [] },
       }),
     ),
   );

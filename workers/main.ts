@@ -9,6 +9,7 @@ import { loadKeyring } from '../shared/secrets';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { loadDatasets } from '../shared/partition-merge/load-datasets';
 import { createKafka, createPool, createRedis, databasePools } from './clients';
+import { activityDelayFromEnv, activityDelayInterceptors } from './test-activity-delay';
 import { createWorkers, runWorkers } from './create-workers';
 import { installSdkRuntime } from './sdk-runtime';
 import { bundleInChildProcess } from './bundle-in-child';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
       taskQueuePrefix: config.temporal.taskQueuePrefix,
       bundle,
       deps: { ...deps, keyring },
+      activityInterceptors: activityDelayInterceptors(activityDelayFromEnv()),
     });
     logger.info(
       {

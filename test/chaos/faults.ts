@@ -3,7 +3,9 @@
 // operator or the machine would (SIGKILL by pid, a part stopped and started with `stack up`), and
 // returns when the stack is whole again, with the time it was broken.
 import { type WorkflowHandle } from '@temporalio/client';
+import { FAULT_INJECTION_ENABLED, FAULT_INJECTION_ENV } from '../../activities/org/fault-injection';
 import { statusQuery } from '../../shared/workflow-interface';
+import { ACTIVITY_DELAY_ENV } from '../../workers/test-activity-delay';
 import { killPart, stackUp, stopPart } from '../support/stack-parts';
 import { type WorkerProcess } from '../support/worker-process';
 
@@ -11,8 +13,11 @@ export interface RunControl {
   prefix: string;
   handle: WorkflowHandle;
   workers: WorkerProcess[];
-  /** Starts one more worker process of the run (its prefix and the scenario's environment). */
-  startWorker: () => Promise<WorkerProcess>;
+  /**
+   * Starts one more worker process of the run (its prefix, the scenario's and the fault's
+   * environment, `env` on top).
+   */
+  startWorker: (env?: NodeJS.ProcessEnv) => Promise<WorkerProcess>;
   /** Whether the workflow has closed. */
   closed: () => Promise<boolean>;
 }
@@ -51,15 +56,27 @@ export async function atStepBoundary(run: RunControl, n: number, timeoutMs = 300
   throw new Error(`step boundary ${n} not reached in ${timeoutMs} ms`);
 }
 
+/**
+ * How long the first worker of a SIGKILL case holds each activity before running it (ms; see
+ * workers/test-activity-delay.ts): longer than the harness needs to see a boundary and kill
+ * (a 50 ms poll, a status query), so the kill after step N lands before step N+1 runs even when
+ * the rest of the run takes milliseconds. The replacement worker runs without it.
+ */
+export const KILL_CASE_ACTIVITY_DELAY_MS = 400;
+
 /** SIGKILL of every worker on the run's queues once `n` steps have finished, then a new worker. */
 export function workerKillAt(n: number): ChaosFault {
   return {
     name: `worker SIGKILL after step ${n}`,
+    workerEnv: {
+      [FAULT_INJECTION_ENV]: FAULT_INJECTION_ENABLED,
+      [ACTIVITY_DELAY_ENV]: String(KILL_CASE_ACTIVITY_DELAY_MS),
+    },
     inject: async (run) => {
       if (!(await atStepBoundary(run, n))) return false;
       for (const w of run.workers.splice(0)) await w.kill('SIGKILL');
       const hit = !(await run.closed());
-      run.workers.push(await run.startWorker());
+      run.workers.push(await run.startWorker({ [ACTIVITY_DELAY_ENV]: '0' }));
       return hit;
     },
   };

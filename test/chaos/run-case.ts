@@ -48,7 +48,7 @@ export async function runCase(
     prepared = await scenario.prepare(stores);
     // The scenario's environment, and the fault's on top (a network fault's proxies).
     const env = { ...prepared.workerEnv, ...fault.workerEnv };
-    const startWorker = () => startWorkerProcess(prefix, env);
+    const startWorker = (extra: NodeJS.ProcessEnv = {}) => startWorkerProcess(prefix, { ...env, ...extra });
     for (let i = 0; i < (fault.workers ?? 1); i++) workers.push(await startWorker());
     const workflowId = `chaos/${scenario.playbook}/${randomUUID()}`;
     const start = () =>
