@@ -11,7 +11,7 @@
 // `--fast` is the subset the test command runs: one crash point and one outage per playbook.
 // It stops parts of the stack: run it alone (nothing else on this checkout's stack).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectClient } from '../client/temporal-client';
 import { loadConfig } from '../shared/config';
@@ -23,6 +23,29 @@ import { removeTestNotifications } from '../test/support/test-orphans';
 import { numberOption, parseCommandLine } from './lib/command-line';
 import { endMaintenanceSilence, startMaintenanceSilence } from './lib/maintenance-silence';
 
+/**
+ * The result file's name (no extension): `chaos-<commit>` for the whole matrix, with the run's
+ * selection appended otherwise, and a counter when that name was taken (a second run of the same
+ * selection on the same commit must not overwrite the first run's table).
+ */
+function resultName(
+  commit: string,
+  fast: boolean | undefined,
+  playbooks: string | undefined,
+  faults: string | undefined,
+  killSteps: { from: number; to: number } | undefined,
+): string {
+  const parts = [`chaos-${commit}`];
+  if (fast) parts.push('fast');
+  if (playbooks) parts.push(playbooks.split(',').join('+'));
+  if (faults) parts.push(faults.split(',').join('+'));
+  if (killSteps) parts.push(`steps${killSteps.from}-${killSteps.to}`);
+  const base = parts.join('-');
+  let name = base;
+  for (let i = 2; existsSync(join(REPO_ROOT, 'bench', 'results', `${name}.md`)); i++) name = `${base}-${i}`;
+  return name;
+}
+
 async function main(): Promise<number> {
   const values = parseCommandLine(
     __filename,
@@ -31,6 +54,7 @@ async function main(): Promise<number> {
       faults: { type: 'string' },
       fast: { type: 'boolean', default: false },
       outage: { type: 'string', default: '30' },
+      'kill-steps': { type: 'string' },
     },
     {
       usage: () =>
@@ -38,12 +62,24 @@ async function main(): Promise<number> {
           'npm run chaos -- [--playbooks a,b] [--faults kill,temporal,postgres,redis,kafka,network,two-workers,duplicate] [--fast] [--outage seconds]',
           '  --faults network-postgres,network-redis,network-temporal,network-kafka: the network cells of one dependency',
           '  --fast: one crash point (worker SIGKILL after step 1) and one outage per playbook',
+          '  --kill-steps N or N-M: the kill family at these step boundaries only (to re-run a failed case)',
           '  playbooks and the invariant each is checked against:',
           ...CHAOS_SCENARIOS.map((s) => `    ${s.playbook}: ${s.invariant}`),
         ].join('\n'),
     },
   );
   const outageSeconds = numberOption(values.outage, 'outage', { min: 1 });
+  let killSteps: { from: number; to: number } | undefined;
+  if (values['kill-steps'] !== undefined) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(values['kill-steps']);
+    const from = Number(m?.[1]);
+    const to = Number(m?.[2] ?? m?.[1]);
+    if (!m || from < 1 || to < from) {
+      console.error(`--kill-steps takes N or N-M with 1 ≤ N ≤ M, not "${values['kill-steps']}"`);
+      return 2;
+    }
+    killSteps = { from, to };
+  }
   const unknownFaults = values.faults?.split(',').filter((f) => !FAULT_FAMILIES.includes(f));
   if (unknownFaults?.length) {
     console.error(
@@ -72,22 +108,24 @@ async function main(): Promise<number> {
   // The harness stops Redis on purpose: its client's reconnect errors are expected, not news.
   stores.redis.on('error', () => undefined);
   const started = new Date();
+  // The code under test is the tree as the run starts (its workers start from it): read the commit
+  // now, not after hours of cases, and say so when uncommitted changes were in it.
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT }).toString().trim();
+  const commit = git('rev-parse', '--short=12', 'HEAD') + (git('status', '--porcelain') ? '-dirty' : '');
   try {
     const rows = await runChaosMatrix(client, stores, {
       playbooks: values.playbooks?.split(','),
       faults: values.faults?.split(','),
       fast: values.fast,
       outageSeconds,
+      killSteps,
       log: console.log,
     });
-    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT })
-      .toString()
-      .trim();
     const table = chaosTable(rows);
     const header = `Chaos matrix of ${commit}${values.fast ? ' (fast subset)' : ''}, started ${started.toISOString()}`;
     console.log(`\n${header}\n\n${table}`);
     mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
-    const name = `chaos-${commit}${values.fast ? '-fast' : ''}`;
+    const name = resultName(commit, values.fast, values.playbooks, values.faults, killSteps);
     writeFileSync(join(REPO_ROOT, 'bench', 'results', `${name}.md`), `# ${header}\n\n${table}\n`);
     writeFileSync(
       join(REPO_ROOT, 'bench', 'results', `${name}.json`),

@@ -11,6 +11,10 @@ export const cacheRepairScenario: ChaosScenario = {
   playbook: 'cache-repair',
   invariant:
     "the org's entitlement and membership caches equal to its rows, neither on the do-not-cache list; one EntitlementsResynced event of the run",
+  untouched: {
+    kafka:
+      'its steps read PostgreSQL and write Redis; its event goes into the outbox, which the relay publishes',
+  },
   prepare: async ({ pool, redis }) => {
     const [org] = await createEntitledOrgs(pool, redis, 1);
     const id = org.orgId;

@@ -25,6 +25,8 @@ export interface MatrixRow {
   /** Longest time from the stack being whole again to the run's close, ms. */
   recoverMs: number;
   failures: string[];
+  /** Set when the cell was not run because it cannot apply (see ChaosScenario.untouched): why. */
+  notApplicable?: string;
 }
 
 /** Every fault family `--faults` accepts. */
@@ -50,6 +52,8 @@ export interface MatrixOptions {
   /** One crash point (after the first step) and one outage (Kafka or Redis) per playbook. */
   fast?: boolean;
   outageSeconds?: number;
+  /** The kill family at these step boundaries only (inclusive; those past the run's end are skipped). */
+  killSteps?: { from: number; to: number };
   log?: (line: string) => void;
 }
 
@@ -134,14 +138,25 @@ export async function runChaosMatrix(
         `${scenario.playbook} | reference: ${reference.passed ? 'pass' : 'FAIL'}, ${reference.steps} steps; ${reference.detail}`,
       );
       rows.push(fold(scenario.playbook, noFault.name, [reference]));
-      if (want('kill'))
+      if (want('kill')) {
+        const boundaries = Array.from({ length: Math.max(1, reference.steps - 1) }, (_, i) => i + 1);
+        const k = o.killSteps;
         await cell(
-          'worker SIGKILL at every step boundary',
-          Array.from({ length: Math.max(1, reference.steps - 1) }, (_, i) => workerKillAt(i + 1)),
+          k ? `worker SIGKILL at step boundaries ${k.from}–${k.to}` : 'worker SIGKILL at every step boundary',
+          boundaries.filter((n) => !k || (n >= k.from && n <= k.to)).map(workerKillAt),
         );
+      }
       if (want('temporal')) await cell(temporalRestart.name, [temporalRestart]);
-      for (const part of ['postgres', 'redis', 'kafka'] as const)
-        if (want(part)) await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
+      for (const part of ['postgres', 'redis', 'kafka'] as const) {
+        if (!want(part)) continue;
+        const why = scenario.untouched?.[part];
+        if (why === undefined) {
+          await cell(`${part} stopped ${seconds} s`, [outage(part, seconds)]);
+          continue;
+        }
+        o.log?.(`${scenario.playbook} | ${part} stopped ${seconds} s: not applicable (${why})`);
+        rows.push({ ...fold(scenario.playbook, `${part} stopped ${seconds} s`, []), notApplicable: why });
+      }
       // `network` is every dependency; `network-<dependency>` one of them.
       for (const dep of PROXIED_DEPENDENCIES.filter((d) => want('network') || want(`network-${d}`))) {
         lab ??= await openNetworkLab(o.log);
@@ -161,9 +176,10 @@ export function chaosTable(rows: MatrixRow[]): string {
   return [
     '| playbook | fault | runs | passed | effects doubled | data lost | time to recover (max) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      (r) =>
-        `| ${r.playbook} | ${r.fault} | ${r.runs} | ${r.passed} | ${r.doubled} | ${r.lost} | ${(r.recoverMs / 1000).toFixed(1)} s |`,
+    ...rows.map((r) =>
+      r.notApplicable !== undefined
+        ? `| ${r.playbook} | ${r.fault} | 0 | not applicable: ${r.notApplicable} | | | |`
+        : `| ${r.playbook} | ${r.fault} | ${r.runs} | ${r.passed} | ${r.doubled} | ${r.lost} | ${(r.recoverMs / 1000).toFixed(1)} s |`,
     ),
     ...rows.flatMap((r) => r.failures.map((f) => `\nfailure — ${r.playbook}: ${f}`)),
   ].join('\n');

@@ -40,5 +40,11 @@ export interface ChaosScenario {
   playbook: string;
   /** What the invariant is, in words (printed with the table). */
   invariant: string;
+  /**
+   * Stores none of the playbook's steps talks to, each with the reason. Their outage cells are
+   * reported as not applicable instead of run: a run never meets an outage of a store it does not
+   * use, so such a case can only end "not exercised".
+   */
+  untouched?: Partial<Record<'postgres' | 'redis' | 'kafka', string>>;
   prepare: (stores: ChaosStores) => Promise<PreparedRun>;
 }
