@@ -111,7 +111,9 @@ async function main(): Promise<number> {
   // The code under test is the tree as the run starts (its workers start from it): read the commit
   // now, not after hours of cases, and say so when uncommitted changes were in it.
   const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT }).toString().trim();
-  const commit = git('rev-parse', '--short=12', 'HEAD') + (git('status', '--porcelain') ? '-dirty' : '');
+  // (Earlier runs' result files do not count: they are not code.)
+  const dirty = git('status', '--porcelain', '--', '.', ':!bench/results') !== '';
+  const commit = git('rev-parse', '--short=12', 'HEAD') + (dirty ? '-dirty' : '');
   try {
     const rows = await runChaosMatrix(client, stores, {
       playbooks: values.playbooks?.split(','),
