@@ -7,13 +7,13 @@
 // targets. Holds the test command's maintenance silence while it runs (the stack's own Rebound would
 // recover what the benchmarks inject). Exits 1 if a benchmark failed to run or missed its target.
 import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchRow } from '../bench/lib/bench-row';
 import { REPO_ROOT } from '../shared/paths';
 import { parseCommandLine } from './lib/command-line';
+import { commitLabel } from './lib/commit-label';
 import { endMaintenanceSilence, startMaintenanceSilence } from './lib/maintenance-silence';
 
 interface Benchmark {
@@ -124,14 +124,6 @@ export function markdownTable(rows: BenchRow[]): string {
   return lines.join('\n');
 }
 
-function commitOf(): string {
-  const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT }).toString().trim();
-  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT })
-    .toString()
-    .trim();
-  return dirty ? `${head}-dirty` : head;
-}
-
 async function main(): Promise<number> {
   const values = parseCommandLine(__filename, {
     full: { type: 'boolean', default: false },
@@ -188,7 +180,7 @@ async function runSelected(selected: Benchmark[], full: boolean): Promise<number
     }
   }
   rmSync(dir, { recursive: true, force: true });
-  const commit = commitOf();
+  const commit = commitLabel({ untracked: false });
   const header =
     `Benchmarks of ${commit}, ${full ? 'full' : 'modest'} sizes, started ${started.toISOString()}, ` +
     `${cpus().length} CPUs, load average ${loadavg()

@@ -10,7 +10,6 @@
 // writes the table to bench/results/chaos-<commit>.md and .json, exits 1 on any failure.
 // `--fast` is the subset the test command runs: one crash point and one outage per playbook.
 // It stops parts of the stack: run it alone (nothing else on this checkout's stack).
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectClient } from '../client/temporal-client';
@@ -21,6 +20,7 @@ import { FAULT_FAMILIES, runChaosMatrix, chaosTable } from '../test/chaos/matrix
 import { CHAOS_SCENARIOS } from '../test/chaos/scenarios';
 import { removeTestNotifications } from '../test/support/test-orphans';
 import { numberOption, parseCommandLine } from './lib/command-line';
+import { commitLabel } from './lib/commit-label';
 import { endMaintenanceSilence, startMaintenanceSilence } from './lib/maintenance-silence';
 
 /**
@@ -110,10 +110,8 @@ async function main(): Promise<number> {
   const started = new Date();
   // The code under test is the tree as the run starts (its workers start from it): read the commit
   // now, not after hours of cases, and say so when uncommitted changes were in it.
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT }).toString().trim();
   // (Earlier runs' result files do not count: they are not code.)
-  const dirty = git('status', '--porcelain', '--', '.', ':!bench/results') !== '';
-  const commit = git('rev-parse', '--short=12', 'HEAD') + (dirty ? '-dirty' : '');
+  const commit = commitLabel({ untracked: true, exclude: ['bench/results'] });
   try {
     const rows = await runChaosMatrix(client, stores, {
       playbooks: values.playbooks?.split(','),

@@ -4,7 +4,6 @@
 // endpoint and per loader, writes them to bench/results/fuzz-<commit>.md and .json, and exits 1 on
 // any finding (a 5xx, an invalid input accepted, a workflow started, the server down, a loader
 // crash). A short run of the same campaign is part of the normal test command.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDevTokens } from '../client/auth/dev-tokens';
@@ -16,6 +15,7 @@ import { runApiCampaign, targetPassed } from '../test/fuzz/api-campaign';
 import { runConfigCampaign } from '../test/fuzz/config-campaign';
 import { fuzzTokens } from '../test/fuzz/fuzz-tokens';
 import { numberOption, parseCommandLine } from './lib/command-line';
+import { headCommit } from './lib/commit-label';
 
 async function main(): Promise<number> {
   const values = parseCommandLine(__filename, {
@@ -48,9 +48,7 @@ async function main(): Promise<number> {
       log: console.log,
     });
     const files = values.only ? [] : runConfigCampaign(fileRuns, seed, console.log);
-    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT })
-      .toString()
-      .trim();
+    const commit = headCommit();
     const lines = [
       `# Bad-input campaign of ${commit}, seed ${seed}, started ${started.toISOString()}`,
       '',
