@@ -27,17 +27,26 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/**
+ * Polls `fn` every 50 ms until `ok` holds; throws (with the last value seen) after 20 s of wall
+ * time, well inside each test's timeout, so a condition that is never met fails its test at once
+ * instead of polling on after the test timed out (a query in flight keeps the time-skipping server
+ * from skipping time for the tests after it).
+ */
 async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 300; i++) {
+  const deadline = Date.now() + 20_000;
+  let last: unknown = 'no answer yet';
+  while (Date.now() < deadline) {
     try {
       const v = await fn();
       if (ok(v)) return v;
-    } catch {
-      // not ready yet
+      last = v;
+    } catch (err) {
+      last = err; // not ready yet
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('condition not reached');
+  throw new Error(`condition not reached in 20 s; last seen: ${JSON.stringify(last)}`);
 }
 
 const attemptsOf = (h: Harness, name: string) => h.calls.filter((c) => c === name).length;
@@ -55,10 +64,11 @@ describe('kill switch', () => {
     const h = await harness(env, { b: 3 });
     await h.run(async () => {
       const handle = await startSteps(h, 'retrying', ['a', 'b']);
-      // b failed once and waits to retry; the kill switch goes on (version 1).
+      // b failed and waits to retry (its three failures and back-offs take 7 s: a loaded machine
+      // may answer the query after the first one); the kill switch goes on (version 1).
       await waitFor(
         () => handle.query(statusQuery),
-        (s: PlaybookStatus) => s.steps[1]?.attempts === 1 && s.steps[1].lastError !== undefined,
+        (s: PlaybookStatus) => (s.steps[1]?.attempts ?? 0) >= 1 && s.steps[1].lastError !== undefined,
       );
       h.control.paused = true;
       h.control.version = 1;
@@ -87,12 +97,13 @@ describe('kill switch', () => {
   }, 60_000);
 
   test('a stale pause (older version) after a resume is ignored; a lost resume is found by re-reading', async () => {
-    const h = await harness(env, { b: 1 });
+    // b fails three times: the run stays in its retries for 7 s while the signals below arrive.
+    const h = await harness(env, { b: 3 });
     await h.run(async () => {
       const handle = await startSteps(h, 'versions', ['a', 'b']);
       await waitFor(
         () => handle.query(statusQuery),
-        (s: PlaybookStatus) => s.steps[1]?.attempts === 1,
+        (s: PlaybookStatus) => (s.steps[1]?.attempts ?? 0) >= 1,
       );
       // Resume v4 arrives before the pause v3 it supersedes: the run is not paused.
       h.control.version = 4;
@@ -128,10 +139,11 @@ describe('kill switch', () => {
     const h = await harness(env, { a: 4 });
     await h.run(async () => {
       const handle = await startSteps(h, 'forged', ['a', 'b']);
-      // a failed once and waits to retry; the kill switch goes on (stored v7, signalled).
+      // a failed and waits to retry (four failures: 15 s of retries); the kill switch goes on
+      // (stored v7, signalled).
       await waitFor(
         () => handle.query(statusQuery),
-        (s: PlaybookStatus) => s.steps[0]?.attempts === 1 && s.steps[0].lastError !== undefined,
+        (s: PlaybookStatus) => (s.steps[0]?.attempts ?? 0) >= 1 && s.steps[0].lastError !== undefined,
       );
       h.control.paused = true;
       h.control.version = 7;
