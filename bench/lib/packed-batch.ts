@@ -60,7 +60,7 @@ export function packBatch(messages: readonly PlainMessage[]): ArrayBuffer {
 /**
  * The kafkajs messages of a packed batch of `count` messages: key, value and header values are
  * Buffer views into `packed` (kafkajs writes a Buffer as it is).
- * @throws RangeError if `packed` is shorter than its headers say.
+ * @throws RangeError if `packed` is shorter than its headers say or holds fewer than `count`.
  */
 export function unpackBatch(packed: ArrayBuffer, count: number): Message[] {
   const buf = Buffer.from(packed);
@@ -75,6 +75,7 @@ export function unpackBatch(packed: ArrayBuffer, count: number): Message[] {
   };
   for (let i = 0; i < count; i++) {
     const h = at;
+    if (h + HEADER_BYTES > buf.length) throw new RangeError('packed batch holds fewer messages than counted');
     at += HEADER_BYTES;
     const key = slice(buf.readUInt32LE(h + 4));
     const value = slice(buf.readUInt32LE(h + 8));
