@@ -115,7 +115,12 @@ async function startProducerThread(): Promise<{
   });
   const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   await new Promise<void>((resolve, reject) => {
-    thread.once('error', reject);
+    // A thread that dies fails whatever still waits on it (and the start, if it died first).
+    thread.on('error', (err) => {
+      reject(err);
+      for (const w of waiting.values()) w.reject(err);
+      waiting.clear();
+    });
     thread.on('message', (m: 'ready' | BatchReply) => {
       if (m === 'ready') return resolve();
       if (m.seq === -1 && !m.ok) return reject(new Error(`producer thread: ${m.error}`));

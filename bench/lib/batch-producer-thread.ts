@@ -20,9 +20,9 @@ async function drain(): Promise<void> {
   if (sending) return;
   sending = true;
   for (let next = queue.shift(); next; next = queue.shift()) {
-    const messages: Message[] = unpackBatch(next.packed, next.count);
     let reply: BatchReply;
     try {
+      const messages: Message[] = unpackBatch(next.packed, next.count);
       await producer.sendBatch({ acks: -1, topicMessages: [{ topic: next.topic, messages }] });
       reply = { seq: next.seq, ok: true };
     } catch (err) {
