@@ -49,6 +49,8 @@ export async function outboxReplayWorkflow(
   }
 
   const totals = { rounds: 0, batches: 0, produced: 0, recovered: 0, remaining: backlog.unpublished };
+  /** The highest outbox id the replay has published (progress only). */
+  let lastId: string | null = null;
   run.setProgress({ ...totals, backlogAtStart: backlog.unpublished });
   for (let i = 1; i <= maxRounds; i++) {
     let round: ReplayRound;
@@ -79,7 +81,8 @@ export async function outboxReplayWorkflow(
     totals.produced += round.produced;
     totals.recovered += round.recovered;
     totals.remaining = round.remaining;
-    run.setProgress({ ...totals, backlogAtStart: backlog.unpublished, lastId: round.lastId });
+    lastId = round.lastId ?? lastId; // a round that published nothing keeps the earlier one's
+    run.setProgress({ ...totals, backlogAtStart: backlog.unpublished, lastId });
     if (round.remaining === 0) {
       return run.close({
         outcome: 'recovered',

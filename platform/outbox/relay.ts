@@ -91,8 +91,11 @@ export interface RelayAllOptions {
   limit: number;
   /** Asked before each new batch is started. */
   shouldContinue?: () => boolean;
-  /** Called after each batch is marked published, with the running totals. */
-  onBatch?: (total: RelayResult) => void;
+  /**
+   * Called after each batch is marked published, with the running totals and the highest outbox
+   * id this call has published so far (null until it published one).
+   */
+  onBatch?: (total: RelayResult, lastId: string | null) => void;
 }
 
 /**
@@ -353,11 +356,14 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
   const ready = new BatchQueue(PREPARED_AHEAD);
   // Acknowledged by the broker (or with nothing to send), in send order, not yet marked.
   const acked: PreparedBatch[] = [];
+  // Batches are claimed in id order and sent in claim order, and a batch's rows are in id order.
+  let lastId: string | null = null;
   const settled = (batches: PreparedBatch[]) => {
     for (const b of batches) {
       b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
       for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...b.result[k]);
-      opts.onBatch?.(total);
+      lastId = b.rows.at(-1)?.id ?? lastId;
+      opts.onBatch?.(total, lastId);
     }
   };
 

@@ -47,13 +47,33 @@ test('pipelined batches publish every row once, in order per aggregate', async (
   const rows = await enqueueSequences(pool, { topic, aggregates: 7, perAggregate: 9, prefix: randomUUID() });
   const session = await openRelaySession({ pool, kafka });
   let batches = 0;
+  const lastIds: bigint[] = [];
   try {
-    const total = await session.relayAll({ limit: 10, onBatch: () => (batches += 1) });
+    const total = await session.relayAll({
+      limit: 10,
+      onBatch: (_, lastId) => {
+        batches += 1;
+        if (lastId !== null) lastIds.push(BigInt(lastId));
+      },
+    });
     expect(total.produced.length).toBeGreaterThanOrEqual(rows.length);
   } finally {
     await session.close();
   }
   expect(batches).toBeGreaterThanOrEqual(7);
+  // The highest id published so far, batch after batch: never going back, and at the end at
+  // least the highest of these rows (other queued rows may come after them), itself published.
+  expect(lastIds).toEqual([...lastIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  const ours = await pool.query<{ max: string }>(
+    'SELECT max(id)::text AS max FROM outbox WHERE idempotency_key = ANY($1)',
+    [rows.map((r) => r.key)],
+  );
+  const final = lastIds.at(-1)!;
+  expect(final >= BigInt(ours.rows[0].max)).toBe(true);
+  const marked = await pool.query('SELECT 1 FROM outbox WHERE id = $1 AND published_at IS NOT NULL', [
+    final.toString(),
+  ]);
+  expect(marked.rowCount).toBe(1);
   const seen = await onTopic(new Set(rows.map((r) => r.key)));
   expect(seen).toHaveLength(rows.length);
   for (const agg of new Set(rows.map((r) => r.aggregate))) {
