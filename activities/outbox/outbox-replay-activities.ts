@@ -114,7 +114,8 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
  * row by primary key. Driven from the queue, which a drained outbox leaves nearly empty, never
  * from the outbox table, which keeps every published row (a scan of it took 60–150 ms on the
  * benchmark's table and grows with it). Planned without JIT: the queue's statistics can lag a
- * drain by minutes, and the estimate they give once compiled this one-row count for 100 ms.
+ * drain by minutes, and from their estimate PostgreSQL once JIT-compiled this count of a nearly
+ * empty queue, which cost 100 ms.
  */
 async function countUnpublished(pool: Pool): Promise<number> {
   const client = await pool.connect();
