@@ -80,20 +80,22 @@ async function writeRows(pool: Pool, topic: string, rows: number, aggregates: nu
   return r.rows[0];
 }
 
+/** The rows of `topic` with ids from `lo` to `hi`, in id order. */
+async function readRange(pool: Pool, topic: string, lo: string, hi: string): Promise<Row[]> {
+  const r = await pool.query<Row>(
+    `SELECT ${COLUMNS} FROM outbox WHERE id BETWEEN $2 AND $3 AND topic = $1 ORDER BY id`,
+    [topic, lo, hi],
+  );
+  return r.rows;
+}
+
 /**
  * The rows of `topic` batch by batch, each batch read by its id range (the ranges of `all`'s
  * batches, as the relay's claim reads its batch by the range of its queued ids), the next read
  * started while the caller sends this one.
  */
 async function* batches(pool: Pool, topic: string, all: Row[]): AsyncGenerator<Row[]> {
-  const read = (i: number) =>
-    pool
-      .query<Row>(`SELECT ${COLUMNS} FROM outbox WHERE id BETWEEN $2 AND $3 AND topic = $1 ORDER BY id`, [
-        topic,
-        all[i].id,
-        all[Math.min(i + BATCH, all.length) - 1].id,
-      ])
-      .then((r) => r.rows);
+  const read = (i: number) => readRange(pool, topic, all[i].id, all[Math.min(i + BATCH, all.length) - 1].id);
   let next = all.length > 0 ? read(0) : undefined;
   for (let i = 0; next; i += BATCH) {
     const rows = await next;
@@ -169,12 +171,7 @@ async function main(): Promise<void> {
     for (let round = 0; round <= ROUNDS; round++) {
       const rows = round === 0 ? BATCH : ROWS;
       const { lo, hi } = await writeRows(pool, source, rows, Math.min(1000, rows));
-      const all = (
-        await pool.query<Row>(
-          `SELECT ${COLUMNS} FROM outbox WHERE id BETWEEN $2 AND $3 AND topic = $1 ORDER BY id`,
-          [source, lo, hi],
-        )
-      ).rows;
+      const all = await readRange(pool, source, lo, hi);
       sent += all.length;
       const messages = all.map(message);
       let t = process.hrtime.bigint();

@@ -20,35 +20,27 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
       // was about to send them (its batch record, or the per-row columns of an older relay); a
       // replay looks for them on the topic first. An aggregate is a (topic, message key); the
       // per-aggregate counts are one hash table (sorting 100,000 keys cost more than the scan).
-      const client = await pool.connect();
-      let r: QueryResult<{
+      const r = await queryReadOnly<{
         topic: string;
         rows: string;
         with_intent: string;
         aggregates: string;
         oldest: Date;
-      }>;
-      try {
-        await client.query("BEGIN READ ONLY; SET LOCAL work_mem = '64MB'; SET LOCAL enable_sort = off");
-        r = await client.query(
-          `WITH intents AS MATERIALIZED (SELECT DISTINCT unnest(row_ids) AS id FROM outbox_relay_intents),
-                per_key AS (
-                  SELECT o.topic, o.message_key, count(*) AS n, min(o.created_at) AS oldest,
-                         count(*) FILTER (WHERE o.relay_partition IS NOT NULL
-                                             OR o.id IN (SELECT i.id FROM intents i)) AS with_intent
-                    FROM outbox o
-                   WHERE o.id >= (SELECT min(p.id) FROM outbox_pending p) AND o.published_at IS NULL
-                   GROUP BY o.topic, o.message_key)
-           SELECT topic, sum(n) AS rows, sum(with_intent) AS with_intent,
-                  count(message_key) AS aggregates, min(oldest) AS oldest
-             FROM per_key GROUP BY topic`,
-        );
-        await client.query('COMMIT');
-        client.release();
-      } catch (err) {
-        client.release(true); // never hand back a client inside a failed transaction
-        throw err;
-      }
+      }>(
+        pool,
+        "SET LOCAL work_mem = '64MB'; SET LOCAL enable_sort = off",
+        `WITH intents AS MATERIALIZED (SELECT DISTINCT unnest(row_ids) AS id FROM outbox_relay_intents),
+              per_key AS (
+                SELECT o.topic, o.message_key, count(*) AS n, min(o.created_at) AS oldest,
+                       count(*) FILTER (WHERE o.relay_partition IS NOT NULL
+                                           OR o.id IN (SELECT i.id FROM intents i)) AS with_intent
+                  FROM outbox o
+                 WHERE o.id >= (SELECT min(p.id) FROM outbox_pending p) AND o.published_at IS NULL
+                 GROUP BY o.topic, o.message_key)
+         SELECT topic, sum(n) AS rows, sum(with_intent) AS with_intent,
+                count(message_key) AS aggregates, min(oldest) AS oldest
+           FROM per_key GROUP BY topic`,
+      );
       const sum = (k: 'rows' | 'with_intent' | 'aggregates') => r.rows.reduce((n, x) => n + Number(x[k]), 0);
       return {
         unpublished: sum('rows'),
@@ -118,18 +110,33 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
  * empty queue, which cost 100 ms.
  */
 async function countUnpublished(pool: Pool): Promise<number> {
+  const r = await queryReadOnly<{ n: string }>(
+    pool,
+    'SET LOCAL jit = off',
+    `SELECT count(*) AS n FROM outbox_pending p
+      WHERE (SELECT o.published_at IS NULL FROM outbox o WHERE o.id = p.id)`,
+  );
+  return Number(r.rows[0].n);
+}
+
+/**
+ * Runs one query in a read-only transaction of its own, after `settings` (`SET LOCAL` statements
+ * that end with it). A client whose transaction failed is destroyed, never handed back.
+ */
+async function queryReadOnly<R extends object>(
+  pool: Pool,
+  settings: string,
+  sql: string,
+): Promise<QueryResult<R>> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN READ ONLY; SET LOCAL jit = off');
-    const r = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM outbox_pending p
-        WHERE (SELECT o.published_at IS NULL FROM outbox o WHERE o.id = p.id)`,
-    );
+    await client.query(`BEGIN READ ONLY; ${settings}`);
+    const r = await client.query<R>(sql);
     await client.query('COMMIT');
     client.release();
-    return Number(r.rows[0].n);
+    return r;
   } catch (err) {
-    client.release(true); // never hand back a client inside a failed transaction
+    client.release(true);
     throw err;
   }
 }

@@ -16,6 +16,7 @@ import {
 import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
 import { gateOf, signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
+import { waitFor as pollUntil } from '../../support/wait-for';
 import { context } from '../../workflows/kit-workflows';
 import { harness, type Harness } from './kit-harness';
 
@@ -28,25 +29,28 @@ afterAll(async () => {
 });
 
 /**
- * Polls `fn` every 50 ms until `ok` holds; throws (with the last value seen) after 20 s of wall
- * time, well inside each test's timeout, so a condition that is never met fails its test at once
- * instead of polling on after the test timed out (a query in flight keeps the time-skipping server
- * from skipping time for the tests after it).
+ * Polls `fn` every 50 ms until `ok` holds (a failing `fn` counts as not yet); throws with the last
+ * value seen after 20 s of wall time, well inside each test's timeout, so a condition that is never
+ * met fails its test at once instead of polling on after the test timed out (a query in flight
+ * keeps the time-skipping server from skipping time for the tests after it).
  */
 async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
   let last: unknown = 'no answer yet';
-  while (Date.now() < deadline) {
+  const probe = async (): Promise<{ value: T } | undefined> => {
     try {
-      const v = await fn();
-      if (ok(v)) return v;
-      last = v;
+      const value = await fn();
+      if (ok(value)) return { value };
+      last = value;
     } catch (err) {
-      last = err; // not ready yet
+      last = err;
     }
-    await new Promise((r) => setTimeout(r, 50));
+    return undefined;
+  };
+  try {
+    return (await pollUntil('the condition', probe, 20_000, 50)).value;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
   }
-  throw new Error(`condition not reached in 20 s; last seen: ${JSON.stringify(last)}`);
 }
 
 const attemptsOf = (h: Harness, name: string) => h.calls.filter((c) => c === name).length;
