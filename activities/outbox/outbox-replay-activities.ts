@@ -130,7 +130,8 @@ async function queryReadOnly<R extends object>(
 ): Promise<QueryResult<R>> {
   const client = await pool.connect();
   try {
-    await client.query(`BEGIN READ ONLY; ${settings}`);
+    await client.query('BEGIN READ ONLY');
+    await client.query(settings);
     const r = await client.query<R>(sql);
     await client.query('COMMIT');
     client.release();
