@@ -547,7 +547,10 @@ interface EarlierIntent {
   starts: { topic: string; partition: number; from: number }[];
 }
 
-/** Intent records of earlier attempts that name any of these rows (normally none: a tiny table). */
+/**
+ * Intent records of earlier attempts that name any of these rows (normally none: a tiny table).
+ * Bounds first (migration 031): only records whose id range overlaps are compared id by id.
+ */
 async function earlierIntents(pool: Pool, ids: string[]): Promise<EarlierIntent[]> {
   if (ids.length === 0) return [];
   const r = await pool.query<{
@@ -558,7 +561,10 @@ async function earlierIntents(pool: Pool, ids: string[]): Promise<EarlierIntent[
     from_offsets: string[];
   }>(
     `SELECT id::text, row_ids::text[] AS row_ids, topics, partitions, from_offsets::text[] AS from_offsets
-       FROM outbox_relay_intents WHERE row_ids && $1::bigint[]`,
+       FROM outbox_relay_intents
+      WHERE (low_id IS NULL OR (low_id <= (SELECT max(x) FROM unnest($1::bigint[]) AS x)
+                                AND high_id >= (SELECT min(x) FROM unnest($1::bigint[]) AS x)))
+        AND row_ids && $1::bigint[]`,
     [bigintArray(ids)],
   );
   return r.rows.map((x) => ({

@@ -205,6 +205,84 @@ test('the database connection lost while acknowledged batches wait for their mar
   expect(Number(left.rows[0].n)).toBe(0);
 }, 120_000);
 
+test('sparse records of crashed attempts, spanning several batches of the claim, are found on the topic', async () => {
+  // Migration 031: the claim compares a record's id bounds before its ids. Each crashed attempt
+  // here names rows far apart, so its bounds enclose batches that hold none of its rows, and cut
+  // others at their first or last row only: those ids must still be found, and the rest sent once.
+  const rows = await enqueueSequences(pool, { topic, aggregates: 4, perAggregate: 6, prefix: randomUUID() });
+  const crashedKeys = [
+    [rows[1].key, rows[22].key], // bounds enclosing nearly every batch, two ids inside
+    [rows[5].key, rows[9].key], // the last row of one batch of 4... and the second of a later one
+  ];
+  const crash = new Error('relay died after producing');
+  for (const keys of crashedKeys) {
+    await expect(
+      relayOutbox(
+        { pool, kafka, hooks: { afterProduce: () => Promise.reject(crash) } },
+        { idempotencyKeys: keys },
+      ),
+    ).rejects.toBe(crash);
+  }
+  const bounds = await pool.query<{ low: string; high: string; first: string; last: string }>(
+    `SELECT b.low_id::text AS low, b.high_id::text AS high,
+            (SELECT min(x) FROM unnest(b.row_ids) x)::text AS first, (SELECT max(x) FROM unnest(b.row_ids) x)::text AS last
+       FROM outbox_relay_intents b
+      WHERE b.row_ids && (SELECT array_agg(id) FROM outbox WHERE idempotency_key = ANY($1))`,
+    [crashedKeys.flat()],
+  );
+  expect(bounds.rows).toHaveLength(2);
+  for (const b of bounds.rows) expect([b.low, b.high]).toEqual([b.first, b.last]);
+
+  const session = await openRelaySession({ pool, kafka });
+  let total;
+  try {
+    total = await session.relayAll({ limit: 4 });
+  } finally {
+    await session.close();
+  }
+  const keys = new Set(rows.map((r) => r.key));
+  const mine = (list: string[]) => list.filter((k) => keys.has(k)).sort();
+  expect(mine(total.recovered)).toEqual(crashedKeys.flat().sort());
+  expect(mine(total.produced)).toEqual(
+    rows
+      .map((r) => r.key)
+      .filter((k) => !crashedKeys.flat().includes(k))
+      .sort(),
+  );
+  const seen = await onTopic(keys);
+  expect(seen.map((s) => s.key).sort()).toEqual([...keys].sort());
+  const left = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM outbox_relay_intents b
+      WHERE b.row_ids && (SELECT array_agg(id) FROM outbox WHERE idempotency_key = ANY($1))`,
+    [[...keys]],
+  );
+  expect(Number(left.rows[0].n)).toBe(0);
+}, 120_000);
+
+test("an intent record's id bounds are its lowest and highest id, whoever writes or trims it", async () => {
+  // Written the way an older relay writes it (no bounds named), ids out of order; then trimmed
+  // the way commitIntent trims a record whose rows another relay settled.
+  const r = await pool.query<{ id: string; low_id: string; high_id: string }>(
+    `INSERT INTO outbox_relay_intents (row_ids, topics, partitions, from_offsets)
+     VALUES ('{-9007,-9003,-9011,-9005}', '{t}', '{0}', '{0}') RETURNING id::text, low_id::text, high_id::text`,
+  );
+  const id = r.rows[0].id;
+  try {
+    expect([r.rows[0].low_id, r.rows[0].high_id]).toEqual(['-9011', '-9003']);
+    const trimmed = await pool.query<{ low_id: string; high_id: string }>(
+      `UPDATE outbox_relay_intents SET row_ids = ARRAY(SELECT x FROM unnest(row_ids) AS x WHERE x <> ALL('{-9011,-9003}'))
+        WHERE id = $1 RETURNING low_id::text, high_id::text`,
+      [id],
+    );
+    expect(trimmed.rows[0]).toEqual({ low_id: '-9007', high_id: '-9005' });
+    await expect(
+      pool.query('UPDATE outbox_relay_intents SET low_id = 0 WHERE id = $1', [id]),
+    ).rejects.toThrow(/can only be updated to DEFAULT/);
+  } finally {
+    await pool.query('DELETE FROM outbox_relay_intents WHERE id = $1', [id]);
+  }
+}, 30_000);
+
 test('relays failing while Kafka is unreachable leak no pool client', async () => {
   const small = createPool(config, 'platform', 2);
   const deadKafka = new Kafka({
