@@ -5,7 +5,8 @@
 // just before a crash from being produced again.
 import { Context } from '@temporalio/activity';
 import { type Kafka } from 'kafkajs';
-import { type Pool, type QueryResult } from 'pg';
+import { type Pool } from 'pg';
+import { outboxBacklogNow, queryReadOnly } from '../../platform/outbox/backlog';
 import { openRelaySession } from '../../platform/outbox/relay';
 import { withRoomyHeap } from '../heap-growth';
 import { type OutboxBacklog, type ReplayRound } from '../../shared/playbooks/outbox-replay';
@@ -95,51 +96,10 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
       } finally {
         await session.close();
       }
-      round.remaining = await countUnpublished(pool);
+      round.remaining = (await outboxBacklogNow(pool)).rows;
       return round;
     },
   };
-}
-
-/**
- * Unpublished rows now: the queue of unpublished ids (migration 026), each checked against its
- * row by primary key. Driven from the queue, which a drained outbox leaves nearly empty, never
- * from the outbox table, which keeps every published row (a scan of it took 60–150 ms on the
- * benchmark's table and grows with it). Planned without JIT: the queue's statistics can lag a
- * drain by minutes, and from their estimate PostgreSQL once JIT-compiled this count of a nearly
- * empty queue, which cost 100 ms.
- */
-async function countUnpublished(pool: Pool): Promise<number> {
-  const r = await queryReadOnly<{ n: string }>(
-    pool,
-    'SET LOCAL jit = off',
-    `SELECT count(*) AS n FROM outbox_pending p
-      WHERE (SELECT o.published_at IS NULL FROM outbox o WHERE o.id = p.id)`,
-  );
-  return Number(r.rows[0].n);
-}
-
-/**
- * Runs one query in a read-only transaction of its own, after `settings` (`SET LOCAL` statements
- * that end with it). A client whose transaction failed is destroyed, never handed back.
- */
-async function queryReadOnly<R extends object>(
-  pool: Pool,
-  settings: string,
-  sql: string,
-): Promise<QueryResult<R>> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query(settings);
-    const r = await client.query<R>(sql);
-    await client.query('COMMIT');
-    client.release();
-    return r;
-  } catch (err) {
-    client.release(true);
-    throw err;
-  }
 }
 
 export type OutboxReplayActivities = ReturnType<typeof createOutboxReplayActivities>;

@@ -3,6 +3,7 @@
 // that only grows while Kafka is down is the OutboxBacklog alert's condition.
 import { type Admin } from 'kafkajs';
 import { type Pool } from 'pg';
+import { outboxBacklogNow } from '../outbox/backlog';
 import type { OUTBOXES } from '../../shared/playbooks/outbox-replay';
 import { sample, type Collector } from './samples';
 
@@ -16,14 +17,10 @@ export function outboxCollector(
     name: 'outbox',
     intervalMs,
     async collect() {
-      const r = await pool.query<{ n: number; age: number }>(
-        `SELECT count(*)::int AS n,
-                coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
-           FROM outbox WHERE published_at IS NULL`,
-      );
+      const backlog = await outboxBacklogNow(pool);
       return [
-        sample('platform_outbox_backlog_rows', { outbox }, r.rows[0].n),
-        sample('platform_outbox_oldest_unpublished_age_seconds', { outbox }, r.rows[0].age),
+        sample('platform_outbox_backlog_rows', { outbox }, backlog.rows),
+        sample('platform_outbox_oldest_unpublished_age_seconds', { outbox }, backlog.oldestAgeSeconds),
       ];
     },
   };

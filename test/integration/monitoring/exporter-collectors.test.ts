@@ -11,6 +11,7 @@ import { deletionRequestCollector, orphanedOrgCollector } from '../../../platfor
 import { kafkaCollector, outboxCollector } from '../../../platform/exporter/outbox';
 import { type Sample } from '../../../platform/exporter/samples';
 import { createOrg } from '../../../platform/org/generator';
+import { LOCK_CLASS } from '../../../platform/outbox/relay';
 import { listOrgOwnedTables } from '../../../platform/org/org-tables';
 import { loadConfig } from '../../../shared/config';
 import { createKafka, createPool, createRedis } from '../../../workers/clients';
@@ -124,22 +125,37 @@ test('a deletion request is reported by org while its org exists, and not once t
 test('an outbox backlog is counted with the age of its oldest row; Kafka answers', async () => {
   const key = `t-exporter-${randomUUID()}`;
   const collector = outboxCollector(pool, 1_000);
-  const client = await pool.connect();
+  const holder = await pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query(
-      `INSERT INTO outbox (idempotency_key, topic, message_key, event_type, payload, created_at)
-       VALUES ($1, 't-exporter', NULL, 'Test', '{}', now() - interval '42 seconds')`,
-      [key],
+    // The row's advisory lock is taken before the row exists, as a relay holds a row it is
+    // publishing: no relay (the stack's outbox-replay schedule) publishes it while it is measured.
+    const id = (await holder.query<{ id: string }>("SELECT nextval('outbox_id_seq')::text AS id")).rows[0].id;
+    await holder.query('SELECT pg_advisory_lock($1, ($2::bigint % 2147483647)::int)', [LOCK_CLASS, id]);
+    await holder.query(
+      `INSERT INTO outbox (id, idempotency_key, topic, message_key, event_type, payload, created_at)
+       VALUES ($1, $2, 't-exporter', NULL, 'Test', '{}', now() - interval '3650 days')`,
+      [id, key],
     );
-    const s = await outboxCollector(client as unknown as Pool, 1_000).collect();
+    // Ten years old: no other test writes a row that old, so the age tells this row apart while
+    // other tests add and publish rows of their own.
+    const tenYears = 3650 * 86_400;
+    const s = await collector.collect();
     expect(value(s, 'platform_outbox_backlog_rows', { outbox: 'platform' })).toBeGreaterThanOrEqual(1);
     expect(
       value(s, 'platform_outbox_oldest_unpublished_age_seconds', { outbox: 'platform' }),
-    ).toBeGreaterThanOrEqual(42);
+    ).toBeGreaterThanOrEqual(tenYears);
+    // Published by someone else than a relay: its id is still queued, but it is no longer counted.
+    await holder.query('UPDATE outbox SET published_at = now() WHERE id = $1', [id]);
+    const queued = await holder.query('SELECT 1 FROM outbox_pending WHERE id = $1', [id]);
+    expect(queued.rowCount).toBe(1);
+    const after = await collector.collect();
+    expect(
+      value(after, 'platform_outbox_oldest_unpublished_age_seconds', { outbox: 'platform' }),
+    ).toBeLessThan(tenYears);
   } finally {
-    await client.query('ROLLBACK');
-    client.release();
+    await holder.query('DELETE FROM outbox WHERE idempotency_key = $1', [key]);
+    await holder.query('SELECT pg_advisory_unlock_all()');
+    holder.release();
   }
   expect(await collector.collect()).toHaveLength(2);
   const admin = createKafka(config, 'rebound-test-exporter').admin();
