@@ -80,19 +80,20 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
         const total = await withRoomyHeap(() =>
           session.relayAll({
             limit: args.batchSize,
+            keepKeys: false,
             shouldContinue: () => Date.now() < deadline,
-            onBatch: (t, lastId) => {
+            onBatch: (counts, lastId) => {
               round.batches += 1;
               round.lastId = lastId;
-              round.produced = t.produced.length;
-              round.recovered = t.recovered.length;
-              round.alreadyPublished = t.alreadyPublished.length;
-              round.busy = t.busy.length;
+              round.produced = counts.produced;
+              round.recovered = counts.recovered;
+              round.alreadyPublished = counts.alreadyPublished;
+              round.busy = counts.busy;
               ctx.heartbeat(round);
             },
           }),
         );
-        round.busy = total.busy.length;
+        round.busy = total.counts.busy;
       } finally {
         await session.close();
       }

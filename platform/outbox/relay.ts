@@ -58,6 +58,19 @@ export interface RelayResult {
   busy: string[];
 }
 
+/** How many rows of each kind a relayAll call has seen so far (see RelayResult for the kinds). */
+export interface RelayCounts {
+  produced: number;
+  recovered: number;
+  alreadyPublished: number;
+  busy: number;
+}
+
+/** What relayAll returns: the counts, and the idempotency keys unless the caller declined them. */
+export interface RelayAllResult extends RelayResult {
+  counts: RelayCounts;
+}
+
 export interface RelayHooks {
   /** Test hook: runs after producing and before marking published (to simulate a crash there). */
   afterProduce?: (idempotencyKey: string) => Promise<void>;
@@ -82,7 +95,7 @@ export interface RelaySession {
    * so; throws on the first failure (what was acknowledged is still marked if the database
    * answers; if not, its intent record makes the next relay find it on the topic).
    */
-  relayAll(opts: RelayAllOptions): Promise<RelayResult>;
+  relayAll(opts: RelayAllOptions): Promise<RelayAllResult>;
   close(): Promise<void>;
 }
 
@@ -92,10 +105,16 @@ export interface RelayAllOptions {
   /** Asked before each new batch is started. */
   shouldContinue?: () => boolean;
   /**
-   * Called after each batch is marked published, with the running totals and the highest outbox
+   * Keep every idempotency key in the result's lists (default true). The replay passes false: a
+   * round of up to 60 s relays millions of rows, and their keys (about 64 bytes each) would fill
+   * the worker's 224 MiB heap; with false the lists stay empty and only `counts` are kept.
+   */
+  keepKeys?: boolean;
+  /**
+   * Called after each batch is marked published, with the running counts and the highest outbox
    * id this call has published so far (null until it published one).
    */
-  onBatch?: (total: RelayResult, lastId: string | null) => void;
+  onBatch?: (counts: RelayCounts, lastId: string | null) => void;
 }
 
 /**
@@ -346,8 +365,10 @@ const PREPARED_AHEAD = 2;
  * prepared ones not yet sent are unlocked (their intent records, naming rows that were never
  * produced, only make the next relay look for them first).
  */
-async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayResult> {
+async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayAllResult> {
   const total = emptyResult();
+  const counts: RelayCounts = { produced: 0, recovered: 0, alreadyPublished: 0, busy: 0 };
+  const keepKeys = opts.keepKeys ?? true;
   const held = new Set<string>();
   let failure: { reason: unknown } | undefined;
   const fail = (reason: unknown) => {
@@ -361,9 +382,12 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
   const settled = (batches: PreparedBatch[]) => {
     for (const b of batches) {
       b.result.produced.push(...b.rows.map((r) => r.idempotency_key));
-      for (const k of Object.keys(total) as (keyof RelayResult)[]) total[k].push(...b.result[k]);
+      for (const k of Object.keys(total) as (keyof RelayResult)[]) {
+        counts[k] += b.result[k].length;
+        if (keepKeys) total[k].push(...b.result[k]);
+      }
       lastId = b.rows.at(-1)?.id ?? lastId;
-      opts.onBatch?.(total, lastId);
+      opts.onBatch?.(counts, lastId);
     }
   };
 
@@ -425,7 +449,7 @@ async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayRe
     ).catch(() => undefined);
   }
   if (failure) throw failure.reason;
-  return total;
+  return { ...total, counts };
 }
 
 /** A bounded first-in first-out queue of prepared batches between the claim and send stages. */
