@@ -1,5 +1,5 @@
 // Worker memory benchmark (a command, not a test):
-//   npx tsx bench/worker-rss.ts [--incidents 1000] [--concurrency 16] [--out FILE]
+//   npx tsx bench/worker-rss.ts [--incidents 1000] [--concurrency 16] [--replay-rows 0] [--out FILE]
 // Starts a real Rebound worker process (tsx workers/main.ts) on its own task-queue prefix, opens N
 // incidents the way the API does (signalWithStart with the alert), each classified `security`
 // so that it stops at its approval gate (security incidents always need approval), waits until
@@ -8,27 +8,37 @@
 // throughout. Baseline: the same worker idle, before the first incident. Target (issue 14): peak
 // ≤ 512 MiB with 1,000 incidents open and waiting. The whole process group (with the tsx launcher
 // and its esbuild service, which a built deployment does not have) is reported alongside. Every
-// incident it opened is terminated at the end and the worker stopped.
+// incident it opened is terminated at the end and the worker stopped. With --replay-rows R > 0,
+// once every incident waits it also enqueues R outbox rows on a topic of its own and runs the
+// `outbox-replay` playbook on the same worker, incidents still waiting: the replay raises V8's heap
+// growing factor while it relays (activities/heap-growth.ts), and this reports the peak RSS during
+// it as a second row (same target). The replay's rows and topic are removed at the end.
 import { type Client } from '@temporalio/client';
 import { apiFilesFromEnv } from '../client/api/create-api';
+import { startPlaybook } from '../client/start-playbook';
 import { connectClient } from '../client/temporal-client';
 import { loadConfig } from '../shared/config';
 import { alertFiredSignal, INCIDENT_WORKFLOW_TYPE, type IncidentInput } from '../shared/incident';
 import { RoutingTable } from '../shared/routing/routing-table';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { statusQuery } from '../shared/workflow-interface';
+import { type PlaybookResult } from '../shared/workflow-interface';
+import { enqueueSequences } from '../test/support/outbox-fixtures';
 import { startWorkerProcess } from '../test/support/worker-process';
-import { ratioOf, writeRows } from './lib/bench-row';
+import { createKafka, createPool } from '../workers/clients';
+import { ratioOf, writeRows, type BenchRow } from './lib/bench-row';
 import { groupRssMiB, largestOf, peakMiB, rssMiB } from './lib/process-rss';
 import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
 const values = parseCommandLine(__filename, {
   incidents: { type: 'string', default: '1000' },
   concurrency: { type: 'string', default: '16' },
+  'replay-rows': { type: 'string', default: '0' },
   out: { type: 'string' },
 });
 const N = numberOption(values.incidents, 'incidents');
 const C = numberOption(values.concurrency, 'concurrency');
+const REPLAY_ROWS = numberOption(values['replay-rows'], 'replay-rows', { min: 0 });
 const TARGET_MIB = 512;
 /** The budget of the routing file the worker reads (it inherits this process's environment). */
 const ROUTING_BUDGET = RoutingTable.load(apiFilesFromEnv().routingFile).budget;
@@ -89,6 +99,55 @@ async function terminateAll(client: Client, ids: string[]): Promise<void> {
       .terminate('worker-rss benchmark cleanup')
       .catch(() => undefined);
   });
+}
+
+/**
+ * Enqueues `rows` outbox rows (rounded up to whole sequences of 1,000 aggregates) on a topic of
+ * its own and runs the outbox-replay playbook on the worker of `prefix` until it closes; removes
+ * the rows and the topic. Rows another relay takes meanwhile (the stack's schedule) are not
+ * produced by this replay, so `produced` can be lower than `rows`.
+ */
+async function replayOnWorker(
+  client: Client,
+  prefix: string,
+  rows: number,
+): Promise<{ rows: number; produced: number; outcome: string; seconds: number }> {
+  const config = loadConfig();
+  const pool = createPool(config, 'platform', 2);
+  const admin = createKafka(config, 'bench-worker-rss').admin();
+  const topic = `bench.rss-${prefix}`;
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const aggregates = Math.min(1000, rows);
+    const enqueued = await enqueueSequences(pool, {
+      topic,
+      aggregates,
+      perAggregate: Math.ceil(rows / aggregates),
+      prefix,
+    });
+    console.error(`[bench] ${enqueued.length} outbox rows enqueued; replaying them on the worker…`);
+    const t0 = Date.now();
+    const handle = await startPlaybook(client, {
+      playbook: 'outbox-replay',
+      params: { outbox: 'platform', batchSize: 500 },
+      context: { resource: 'outbox:platform', initiator: 'bench-worker-rss' },
+      taskQueuePrefix: prefix,
+      workflowId: `outbox-replay/bench-rss/${prefix}`,
+    });
+    const result = (await handle.result()) as PlaybookResult;
+    return {
+      rows: enqueued.length,
+      produced: Number((result.details as { produced?: number }).produced ?? 0),
+      outcome: result.outcome,
+      seconds: (Date.now() - t0) / 1000,
+    };
+  } finally {
+    await pool.query('DELETE FROM outbox WHERE topic = $1', [topic]).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+    await pool.end();
+  }
 }
 
 async function main(): Promise<void> {
@@ -168,7 +227,7 @@ async function main(): Promise<void> {
         `sampled peak ${peak.toFixed(0)} MiB (target ≤ ${TARGET_MIB} MiB); VmHWM since start ${hwm.toFixed(0)} MiB; ` +
         `whole group (tsx launcher, esbuild) peak ${groupPeak.toFixed(0)} MiB`,
     );
-    writeRows(values.out, [
+    const rows: BenchRow[] = [
       {
         workload: `worker peak RSS, ${N} incidents open and waiting for approval`,
         rebound: peak,
@@ -181,7 +240,29 @@ async function main(): Promise<void> {
           `all ${N} at their gate in ${openSeconds.toFixed(1)} s; VmHWM since start (workflow bundling included) ` +
           `${hwm.toFixed(0)} MiB; with the tsx launcher and esbuild ${groupPeak.toFixed(0)} MiB`,
       },
-    ]);
+    ];
+    if (REPLAY_ROWS > 0) {
+      const before = rssMiB(pid);
+      peak = 0; // from here on, the peak during the replay
+      const replay = await replayOnWorker(client, prefix, REPLAY_ROWS);
+      sample();
+      console.log(
+        `outbox replay of ${replay.rows} rows on the same worker, ${N} incidents still waiting: ${replay.outcome} ` +
+          `in ${replay.seconds.toFixed(1)} s (${replay.produced} produced by it); worker RSS before ${before.toFixed(0)} MiB, ` +
+          `sampled peak during it ${peak.toFixed(0)} MiB (target ≤ ${TARGET_MIB} MiB)`,
+      );
+      rows.push({
+        workload: `worker peak RSS while replaying ${replay.rows} outbox rows, ${N} incidents open and waiting`,
+        rebound: peak,
+        baseline: before,
+        unit: 'MiB',
+        ratio: ratioOf(peak, before),
+        target: `≤ ${TARGET_MIB} MiB (baseline: the same worker with the incidents waiting, before the replay)`,
+        pass: peak <= TARGET_MIB && replay.outcome === 'recovered',
+        notes: `replay ${replay.outcome} in ${replay.seconds.toFixed(1)} s, ${replay.produced} rows produced by it`,
+      });
+    }
+    writeRows(values.out, rows);
   } finally {
     if (sampler) clearInterval(sampler);
     await terminateAll(client, ids);
