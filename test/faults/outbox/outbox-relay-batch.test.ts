@@ -13,6 +13,8 @@ import {
   LOCK_CLASS,
   openRelaySession,
   relayOutbox,
+  type RelayAllOptions,
+  type RelayAllResult,
 } from '../../../platform/outbox/relay';
 import { readTopic } from '../../../platform/outbox/topic-scan';
 import { loadConfig } from '../../../shared/config';
@@ -41,6 +43,16 @@ async function onTopic(keys: Set<string>): Promise<{ key: string; aggregate: str
       seen.push({ key, aggregate: m.key?.toString() ?? '', partition, offset: Number(m.offset) });
   });
   return seen.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/** One relayAll call on a session of its own, closed after it. */
+async function relayAllOnce(opts: RelayAllOptions): Promise<RelayAllResult> {
+  const session = await openRelaySession({ pool, kafka });
+  try {
+    return await session.relayAll(opts);
+  } finally {
+    await session.close();
+  }
 }
 
 test('pipelined batches publish every row once, in order per aggregate', async () => {
@@ -87,18 +99,12 @@ test('pipelined batches publish every row once, in order per aggregate', async (
 test('a relay that declines the keys keeps counts only, and they match what reached the topic', async () => {
   // The replay's rounds relay millions of rows; their keys would fill the worker's heap (issue 11).
   const rows = await enqueueSequences(pool, { topic, aggregates: 3, perAggregate: 5, prefix: randomUUID() });
-  const session = await openRelaySession({ pool, kafka });
   const reported: number[] = [];
-  let total;
-  try {
-    total = await session.relayAll({
-      limit: 4,
-      keepKeys: false,
-      onBatch: (counts) => reported.push(counts.produced),
-    });
-  } finally {
-    await session.close();
-  }
+  const total = await relayAllOnce({
+    limit: 4,
+    keepKeys: false,
+    onBatch: (counts) => reported.push(counts.produced),
+  });
   expect(total.produced).toEqual([]);
   expect(total.recovered).toEqual([]);
   expect(total.alreadyPublished).toEqual([]);
@@ -212,13 +218,7 @@ test('the database connection lost while acknowledged batches wait for their mar
   const markedBefore = published.rows.filter((r) => keys.has(r.key)).length;
   expect(markedBefore).toBeLessThan(rows.length);
 
-  const second = await openRelaySession({ pool, kafka });
-  let total;
-  try {
-    total = await second.relayAll({ limit: 10 });
-  } finally {
-    await second.close();
-  }
+  const total = await relayAllOnce({ limit: 10 });
   const mine = (list: string[]) => list.filter((k) => keys.has(k));
   // The batch acknowledged when the connection died (at least) is found on the topic, not resent.
   expect(mine(total.recovered).length).toBeGreaterThanOrEqual(5);
@@ -260,13 +260,7 @@ test('sparse records of crashed attempts, spanning several batches of the claim,
   expect(bounds.rows).toHaveLength(2);
   for (const b of bounds.rows) expect([b.low, b.high]).toEqual([b.first, b.last]);
 
-  const session = await openRelaySession({ pool, kafka });
-  let total;
-  try {
-    total = await session.relayAll({ limit: 4 });
-  } finally {
-    await session.close();
-  }
+  const total = await relayAllOnce({ limit: 4 });
   const keys = new Set(rows.map((r) => r.key));
   const mine = (list: string[]) => list.filter((k) => keys.has(k)).sort();
   expect(mine(total.recovered)).toEqual(crashedKeys.flat().sort());
