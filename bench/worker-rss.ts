@@ -17,7 +17,7 @@ import { type Client } from '@temporalio/client';
 import { apiFilesFromEnv } from '../client/api/create-api';
 import { startPlaybook } from '../client/start-playbook';
 import { connectClient } from '../client/temporal-client';
-import { loadConfig } from '../shared/config';
+import { loadConfig, type ReboundConfig } from '../shared/config';
 import { alertFiredSignal, INCIDENT_WORKFLOW_TYPE, type IncidentInput } from '../shared/incident';
 import { RoutingTable } from '../shared/routing/routing-table';
 import { workflowTaskQueue } from '../shared/task-queues';
@@ -108,11 +108,11 @@ async function terminateAll(client: Client, ids: string[]): Promise<void> {
  * produced by this replay, so `produced` can be lower than `rows`.
  */
 async function replayOnWorker(
+  config: ReboundConfig,
   client: Client,
   prefix: string,
   rows: number,
 ): Promise<{ rows: number; produced: number; outcome: string; seconds: number }> {
-  const config = loadConfig();
   const pool = createPool(config, 'platform', 2);
   const admin = createKafka(config, 'bench-worker-rss').admin();
   const topic = `bench.rss-${prefix}`;
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     if (REPLAY_ROWS > 0) {
       const before = rssMiB(pid);
       peak = 0; // from here on, the peak during the replay
-      const replay = await replayOnWorker(client, prefix, REPLAY_ROWS);
+      const replay = await replayOnWorker(config, client, prefix, REPLAY_ROWS);
       sample();
       console.log(
         `outbox replay of ${replay.rows} rows on the same worker, ${N} incidents still waiting: ${replay.outcome} ` +
