@@ -3,6 +3,7 @@
 // the platform's relay, until it is drained. Kafka still down: each round retries with back-off;
 // after its attempts the run escalates and the rows stay in the outbox for the next run (the
 // schedule starts one every minute, skipping while one runs).
+import { patched } from '@temporalio/workflow';
 import type { OutboxReplayActivities } from '../activities/outbox/outbox-replay-activities';
 import { type PlaybookInput } from '../shared/playbook-input';
 import { type OutboxReplayParams, type ReplayRound } from '../shared/playbooks/outbox-replay';
@@ -11,6 +12,9 @@ import { activitiesOn } from './lib/activity-presets';
 import { describeError } from './lib/errors';
 import { PlaybookRun } from './lib/playbook-run';
 import { enforcedInput } from './lib/policy-check';
+
+/** The `patched()` id under which the first replay round measures the backlog itself. */
+export const MEASURE_IN_FIRST_ROUND_PATCH = 'outbox-replay-measures-in-first-round';
 
 export async function outboxReplayWorkflow(
   input: PlaybookInput<OutboxReplayParams>,
@@ -22,10 +26,13 @@ export async function outboxReplayWorkflow(
   const quick = activitiesOn<OutboxReplayActivities>('postgres', 'quick');
   const long = activitiesOn<OutboxReplayActivities>('kafka', 'long');
 
-  const backlog = await run.step('measure-backlog', () => quick.measureOutboxBacklog({ outbox }), {
-    summarize: (b) => `${b.unpublished} unpublished row(s) of ${b.aggregates} aggregate(s)`,
-  });
+  const measure = (maxAttempts?: number) =>
+    run.step('measure-backlog', () => quick.measureOutboxBacklog({ outbox }), {
+      maxAttempts,
+      summarize: (b) => `${b.unpublished} unpublished row(s) of ${b.aggregates} aggregate(s)`,
+    });
   if (run.dryRun) {
+    const backlog = await measure();
     for (const t of backlog.topics) {
       run.plan({
         step: `replay:${t.topic}`,
@@ -48,20 +55,41 @@ export async function outboxReplayWorkflow(
     });
   }
 
-  const totals = { rounds: 0, batches: 0, produced: 0, recovered: 0, remaining: backlog.unpublished };
+  // The first round measures the backlog itself, while it connects to Kafka. Runs recorded before
+  // that measured it in a step of their own first, and replay so.
+  const backlogAtStart = patched(MEASURE_IN_FIRST_ROUND_PATCH) ? undefined : (await measure()).unpublished;
+  const totals = {
+    rounds: 0,
+    batches: 0,
+    produced: 0,
+    recovered: 0,
+    /** Unpublished rows left (null until the first round or the measure step said). */
+    remaining: backlogAtStart ?? (null as number | null),
+    backlogAtStart: backlogAtStart ?? (null as number | null),
+  };
   /** The highest outbox id the replay has published (progress only). */
   let lastId: string | null = null;
-  run.setProgress({ ...totals, backlogAtStart: backlog.unpublished });
+  run.setProgress({ ...totals });
   for (let i = 1; i <= maxRounds; i++) {
     let round: ReplayRound;
     try {
       round = await run.step(
         `replay#${i}`,
-        () => long.replayOutboxRound({ outbox, batchSize, roundSeconds }),
+        () =>
+          long.replayOutboxRound({
+            outbox,
+            batchSize,
+            roundSeconds,
+            ...(totals.backlogAtStart === null ? { measure: true } : {}),
+          }),
         {
           mutating: true,
           maxAttempts: 10,
-          summarize: (r) => `${r.produced} produced, ${r.recovered} recovered, ${r.remaining} left`,
+          summarize: (r) =>
+            `${r.produced} produced, ${r.recovered} recovered, ${r.remaining} left` +
+            (r.backlogAtStart
+              ? ` (at start: ${r.backlogAtStart.unpublished} unpublished row(s) of ${r.backlogAtStart.aggregates} aggregate(s))`
+              : ''),
         },
       );
     } catch (err) {
@@ -70,9 +98,16 @@ export async function outboxReplayWorkflow(
         'critical',
         `outbox ${outbox}: replay failed: ${describeError(err)}`,
       );
+      // The first round failed before saying what it left: measured once for the report, if the
+      // database answers.
+      totals.remaining ??= await measure(1).then(
+        (b) => b.unpublished,
+        () => null,
+      );
+      const left = totals.remaining === null ? 'the unpublished rows' : `${totals.remaining} row(s)`;
       return run.close({
         outcome: 'escalated',
-        summary: `replay failed after its retries; ${totals.remaining} row(s) stay in the outbox`,
+        summary: `replay failed after its retries; ${left} stay in the outbox`,
         details: { ...totals, error: describeError(err) },
       });
     }
@@ -81,8 +116,9 @@ export async function outboxReplayWorkflow(
     totals.produced += round.produced;
     totals.recovered += round.recovered;
     totals.remaining = round.remaining;
+    totals.backlogAtStart ??= round.backlogAtStart?.unpublished ?? null;
     lastId = round.lastId ?? lastId; // a round that published nothing keeps the earlier one's
-    run.setProgress({ ...totals, backlogAtStart: backlog.unpublished, lastId });
+    run.setProgress({ ...totals, lastId });
     if (round.remaining === 0) {
       return run.close({
         outcome: 'recovered',

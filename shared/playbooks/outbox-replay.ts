@@ -38,4 +38,9 @@ export interface ReplayRound {
   remaining: number;
   /** Last outbox id this round published. */
   lastId: string | null;
+  /**
+   * The backlog when the round began, when the round was asked to measure it (`measure`): read
+   * while the round connects to Kafka, before its first claim, by the attempt that completed.
+   */
+  backlogAtStart?: OutboxBacklog;
 }
