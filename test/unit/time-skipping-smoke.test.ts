@@ -2,6 +2,7 @@ import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createFakeWorkers } from '../support/fake-workers';
 import { createTimeSkippingEnv, uniquePrefix } from '../support/temporal-env';
 import { workflowTaskQueue } from '../../shared/task-queues';
+import { testContext } from '../support/playbook-context';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -34,19 +35,7 @@ test('health-probe escalates when a dependency is unhealthy, with faked activiti
       workflowId: `${prefix}-wf`,
       args: [
         {
-          context: {
-            resource: 'stack:test',
-            initiator: 'tester',
-            reason: '',
-            dryRun: false,
-            approvalPolicy: {
-              allowedPrincipals: [],
-              allowedRoles: ['approver'],
-              quorum: 1,
-              timeout: '1h',
-              required: true,
-            },
-          },
+          context: testContext('stack:test'),
           params: { dependencies: ['postgres', 'redis', 'kafka'] },
         },
       ],

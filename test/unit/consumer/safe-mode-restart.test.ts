@@ -10,6 +10,7 @@ import { recordHistoryIfAsked } from '../../support/history-recorder';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
 import { fakeConsumerGroup } from './fake-consumer-group';
+import { testContext } from '../../support/playbook-context';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -19,19 +20,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const context = (resource: string, dryRun = false) => ({
-  resource,
-  initiator: 'tester',
-  reason: '',
-  dryRun,
-  approvalPolicy: {
-    allowedPrincipals: [],
-    allowedRoles: ['approver'],
-    quorum: 1,
-    timeout: '1h',
-    required: true,
-  },
-});
+const context = (resource: string, dryRun = false) => testContext(resource, { dryRun });
 
 async function withWorkers<T>(
   group: ReturnType<typeof fakeConsumerGroup>,

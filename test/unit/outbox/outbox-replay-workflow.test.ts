@@ -8,6 +8,7 @@ import { workflowTaskQueue } from '../../../shared/task-queues';
 import { statusQuery, type PlaybookResult, type PlaybookStatus } from '../../../shared/workflow-interface';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
+import { testContext } from '../../support/playbook-context';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -74,19 +75,7 @@ async function run(f: Fakes, dryRun = false) {
       workflowId: `${prefix}-wf`,
       args: [
         {
-          context: {
-            resource: 'outbox:platform',
-            initiator: 'tester',
-            reason: '',
-            dryRun,
-            approvalPolicy: {
-              allowedPrincipals: [],
-              allowedRoles: ['approver'],
-              quorum: 1,
-              timeout: '1h',
-              required: false,
-            },
-          },
+          context: testContext('outbox:platform', { dryRun, required: false }),
           params: { outbox: 'platform', batchSize: 500, maxRounds: 3, roundSeconds: 60 },
         },
       ],

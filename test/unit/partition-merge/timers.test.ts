@@ -9,6 +9,7 @@ import { statusQuery, type PlaybookResult } from '../../../shared/workflow-inter
 import { recordHistoryIfAsked } from '../../support/history-recorder';
 import { createFakeWorkers } from '../../support/fake-workers';
 import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
+import { testContext } from '../../support/playbook-context';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -117,19 +118,7 @@ function start(prefix: string, params: Record<string, unknown>, approvalTimeout 
     workflowId: `${prefix}-partition-merge`,
     args: [
       {
-        context: {
-          resource: 'dataset:accounts',
-          initiator: 'tester',
-          reason: '',
-          dryRun: false,
-          approvalPolicy: {
-            allowedPrincipals: [],
-            allowedRoles: ['approver'],
-            quorum: 1,
-            timeout: approvalTimeout,
-            required: true,
-          },
-        },
+        context: testContext('dataset:accounts', { timeout: approvalTimeout }),
         params: { dataset: 'accounts', rangeSize: 100, ...params },
       },
     ],
