@@ -33,7 +33,10 @@ export const outboxReplayScenario: ChaosScenario = {
     const keys = new Set(rows.map((r) => r.key));
     return {
       resource: 'outbox:platform',
-      params: { outbox: 'platform', batchSize: 20 },
+      // Small batches and the shortest round, so that the replay spans rounds: the first round
+      // measures the backlog itself, and a fault "after the first step" lands between rounds,
+      // with rows still unpublished.
+      params: { outbox: 'platform', batchSize: 5, roundSeconds: 5 },
       check: async () => {
         const copies = new Map<string, number>();
         const order = new Map<string, number[]>();
