@@ -26,6 +26,10 @@ export type { ChaosScenario, ChaosStores, InvariantCheck, PreparedRun } from './
 export const outboxReplayScenario: ChaosScenario = {
   playbook: 'outbox-replay',
   invariant: 'every outbox row on the topic exactly once, in order per aggregate, and marked published',
+  untouched: {
+    redis:
+      'its steps read and write PostgreSQL and Kafka; only an escalation notice goes through Redis, and a run that recovers sends none',
+  },
   prepare: async ({ pool, kafka }) => {
     const topic = `chaos-outbox-${randomUUID().slice(0, 8)}`;
     await createTopic(kafka, topic, 1);
