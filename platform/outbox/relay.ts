@@ -11,6 +11,7 @@
 // with the per-row intent columns an older relay wrote) scans those partitions from the recorded
 // offsets for their keys first, so a crash between (3) and (4) never publishes an event twice.
 import { type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import { MAX_RELAY_BATCH } from './limits';
 import { type Pool, type PoolClient } from 'pg';
 import { scanTopic } from './topic-scan';
 import { ensureTopic, partitionCount, partitionForKey } from './topics';
@@ -93,14 +94,15 @@ export interface RelaySession {
    * Sends stay strictly one after another (order per aggregate); an aggregate held back once stays
    * held back for the rest of the call. Stops when the outbox is drained or `shouldContinue` says
    * so; throws on the first failure (what was acknowledged is still marked if the database
-   * answers; if not, its intent record makes the next relay find it on the topic).
+   * answers; if not, its intent record makes the next relay find it on the topic), and a
+   * RangeError, before any claim, for a limit outside 1 to MAX_RELAY_BATCH (limits.ts).
    */
   relayAll(opts: RelayAllOptions): Promise<RelayAllResult>;
   close(): Promise<void>;
 }
 
 export interface RelayAllOptions {
-  /** Rows per batch. */
+  /** Rows per batch: a whole number from 1 to MAX_RELAY_BATCH (relayAll throws a RangeError). */
   limit: number;
   /** Asked before each new batch is started. */
   shouldContinue?: () => boolean;
@@ -352,7 +354,9 @@ async function relayBatch(deps: BatchDeps, filter: RelayFilter): Promise<RelayRe
 
 /**
  * Prepared batches that may wait for the sender. The claim stage runs this far ahead, so a claim
- * that takes longer than one send (a loaded database) does not leave the broker idle.
+ * that takes longer than one send (a loaded database) does not leave the broker idle. With the
+ * batch in the claim stage and the one being sent, the relay holds the row locks of at most
+ * PREPARED_AHEAD + 2 batches: MAX_RELAY_BATCH (limits.ts) is sized on that.
  */
 const PREPARED_AHEAD = 2;
 
@@ -367,6 +371,10 @@ const PREPARED_AHEAD = 2;
  * produced, only make the next relay look for them first).
  */
 async function relayAll(deps: BatchDeps, opts: RelayAllOptions): Promise<RelayAllResult> {
+  if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > MAX_RELAY_BATCH) {
+    // Checked before any claim: larger batches can exhaust the server's lock table (limits.ts).
+    throw new RangeError(`limit must be a whole number from 1 to ${MAX_RELAY_BATCH}, got ${opts.limit}`);
+  }
   const total = emptyResult();
   const counts: RelayCounts = { produced: 0, recovered: 0, alreadyPublished: 0, busy: 0 };
   const keepKeys = opts.keepKeys ?? true;

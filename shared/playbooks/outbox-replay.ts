@@ -3,6 +3,7 @@
 // in batches, in order per aggregate, each event once. Parameters and the shapes its activities
 // return.
 import { z } from 'zod';
+import { MAX_RELAY_BATCH } from '../../platform/outbox/limits';
 
 /** Outboxes Rebound knows: name → the database that holds its `outbox` table. */
 export const OUTBOXES = ['platform'] as const;
@@ -10,8 +11,11 @@ export const OUTBOXES = ['platform'] as const;
 export const outboxReplayParamsSchema = z
   .object({
     outbox: z.enum(OUTBOXES),
-    /** Rows per produce request (one `sendBatch`, acks -1). */
-    batchSize: z.number().int().min(1).max(5_000).default(500),
+    /**
+     * Rows per produce request (one `sendBatch`, acks -1), at most MAX_RELAY_BATCH (1,000: the
+     * relay's row locks, see platform/outbox/limits.ts).
+     */
+    batchSize: z.number().int().min(1).max(MAX_RELAY_BATCH).default(500),
     /** Replay rounds (each one activity of up to `roundSeconds`) before the run escalates. */
     maxRounds: z.number().int().min(1).max(100).default(30),
     roundSeconds: z.number().int().min(5).max(300).default(60),

@@ -16,6 +16,7 @@ import {
   type RelayAllOptions,
   type RelayAllResult,
 } from '../../../platform/outbox/relay';
+import { MAX_RELAY_BATCH } from '../../../platform/outbox/limits';
 import { readTopic } from '../../../platform/outbox/topic-scan';
 import { loadConfig } from '../../../shared/config';
 import { createKafka, createPool } from '../../../workers/clients';
@@ -278,6 +279,54 @@ test('sparse records of crashed attempts, spanning several batches of the claim,
     [[...keys]],
   );
   expect(Number(left.rows[0].n)).toBe(0);
+}, 120_000);
+
+test('a relay holds the row locks of at most four batches, and refuses batches over MAX_RELAY_BATCH', async () => {
+  await enqueueSequences(pool, { topic, aggregates: 100, perAggregate: 100, prefix: randomUUID() });
+  // The relay's own pool, so that its backends' locks can be told from the rest of the server's.
+  const relayPool = createPool(config, 'platform', 2);
+  const pids = new Set<number>();
+  relayPool.on('connect', (c) => {
+    void c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then((r) => pids.add(r.rows[0].pid));
+  });
+  // A slow broker (each batch held 50 ms after it was produced): the claim stage runs as far
+  // ahead as the pipeline lets it, so the peak is the pipeline's bound, not its usual depth.
+  let produced = 0;
+  const hooks = {
+    afterProduce: async () => {
+      if (produced++ % MAX_RELAY_BATCH === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+  };
+  const session = await openRelaySession({ pool: relayPool, kafka, hooks });
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const r = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks
+          WHERE locktype = 'advisory' AND classid::bigint = $1 AND pid = ANY($2::int[])`,
+        [LOCK_CLASS, [...pids]],
+      );
+      peak = Math.max(peak, r.rows[0].n);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  try {
+    for (const bad of [0, MAX_RELAY_BATCH + 1, 2.5]) {
+      await expect(session.relayAll({ limit: bad })).rejects.toThrow(RangeError);
+    }
+    const total = await session.relayAll({ limit: MAX_RELAY_BATCH, keepKeys: false });
+    expect(total.counts.produced).toBeGreaterThanOrEqual(10_000);
+  } finally {
+    sampling = false;
+    await sampler;
+    await session.close();
+    await relayPool.end();
+  }
+  // Seen at all (the sampler works), and never more than four batches' worth (limits.ts): with
+  // eight batches prepared ahead instead of two, this peak was 7,000.
+  expect(peak).toBeGreaterThan(0);
+  expect(peak).toBeLessThanOrEqual(4 * MAX_RELAY_BATCH);
 }, 120_000);
 
 test("an intent record's id bounds are its lowest and highest id, whoever writes or trims it", async () => {

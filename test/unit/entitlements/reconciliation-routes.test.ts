@@ -2,6 +2,7 @@
 // routing file's rules and the schedules file's entries resolve to a workflow with valid
 // parameters (no longer a needs-human incident), and parameters the resource contradicts are refused.
 import { join } from 'node:path';
+import { MAX_RELAY_BATCH } from '../../../platform/outbox/limits';
 import { PLAYBOOKS } from '../../../shared/playbooks';
 import { loadYamlFile } from '../../../shared/routing/load-yaml';
 import { RoutingTable } from '../../../shared/routing/routing-table';
@@ -53,5 +54,8 @@ test('the playbook parameters bound what a trigger may set', () => {
   expect(resync.safeParse({ namespace: 'entitlements', surprise: 1 }).success).toBe(false);
   const replay = PLAYBOOKS['outbox-replay']!.paramsSchema;
   expect(replay.safeParse({ outbox: 'platform', batchSize: 1_000_000 }).success).toBe(false);
+  // The relay's row locks bound the batch (platform/outbox/limits.ts).
+  expect(replay.safeParse({ outbox: 'platform', batchSize: MAX_RELAY_BATCH }).success).toBe(true);
+  expect(replay.safeParse({ outbox: 'platform', batchSize: MAX_RELAY_BATCH + 1 }).success).toBe(false);
   expect(PLAYBOOKS['cache-repair']!.paramsSchema.safeParse({ key: '' }).success).toBe(false);
 });
