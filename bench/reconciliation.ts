@@ -1,5 +1,5 @@
 // Reconciliation benchmark (a command, not a test), each pair measured side by side in one run:
-//   npx tsx bench/reconciliation.ts [--orgs 100000] [--rows 100000] [--batch 500] [--out FILE]
+//   npx tsx bench/reconciliation.ts [--orgs 100000] [--rows 100000] [--batch 500 (≤ 1000)] [--out FILE]
 // 1. Entitlement resync of N orgs with 2% drift (drifted, missing, extra, removed member):
 //    baseline: a plain script doing the same compare-and-repair with a server-side pg cursor
 //    (DECLARE/FETCH, what pg-cursor does) and ioredis pipelines, nothing else; then the same drift
@@ -22,6 +22,7 @@ import { startPlaybook } from '../client/start-playbook';
 import { connectClient } from '../client/temporal-client';
 import { entitlementCacheKey, membershipCacheKey } from '../platform/caches/org-caches';
 import { IDEMPOTENCY_HEADER } from '../platform/outbox/relay';
+import { MAX_RELAY_BATCH } from '../platform/outbox/limits';
 import { partitionForKey } from '../platform/outbox/topics';
 import { loadConfig } from '../shared/config';
 import { type PlaybookResult } from '../shared/workflow-interface';
@@ -49,7 +50,8 @@ const values = parseCommandLine(__filename, {
 });
 const ORGS = numberOption(values.orgs, 'orgs');
 const ROWS = numberOption(values.rows, 'rows');
-const BATCH = numberOption(values.batch, 'batch');
+// At most the relay's largest batch (platform/outbox/limits.ts), which the playbook enforces too.
+const BATCH = numberOption(values.batch, 'batch', { max: MAX_RELAY_BATCH });
 const REPEAT = numberOption(values.repeat, 'repeat');
 const config = loadConfig();
 

@@ -48,20 +48,23 @@ export function parseCommandLine<O extends Options>(
 }
 
 /**
- * A numeric option's value: a finite number ≥ `min` (an integer unless `integer` is false). Prints
- * `--name: expected …, got "…"` and exits 2 otherwise, so `--rows 10k` never runs as NaN rows.
+ * A numeric option's value: a finite number from `min` (default 1) to `max` (default none), an
+ * integer unless `integer` is false. Prints `--name: expected …, got "…"` and exits 2 otherwise,
+ * so `--rows 10k` never runs as NaN rows.
  */
 export function numberOption(
   value: string | undefined,
   name: string,
-  o: { min?: number; integer?: boolean } = {},
+  o: { min?: number; max?: number; integer?: boolean } = {},
 ): number {
   const min = o.min ?? 1;
+  const max = o.max ?? Infinity;
   const integer = o.integer ?? true;
   const n = value === undefined || value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
     console.error(
-      `--${name}: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${value ?? ''}"`,
+      `--${name}: expected ${integer ? 'an integer' : 'a number'} ${range}, got "${value ?? ''}"`,
     );
     process.exit(2);
   }
