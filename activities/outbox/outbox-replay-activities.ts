@@ -9,7 +9,7 @@ import { type Pool } from 'pg';
 import { outboxBacklogNow, queryReadOnly } from '../../platform/outbox/backlog';
 import { openRelaySession } from '../../platform/outbox/relay';
 import { withRoomyHeap } from '../heap-growth';
-import { type OutboxBacklog, type ReplayRound } from '../../shared/playbooks/outbox-replay';
+import { emptyReplayRound, type OutboxBacklog, type ReplayRound } from '../../shared/playbooks/outbox-replay';
 
 /**
  * What a replay would publish now: unpublished rows per topic (with the oldest), rows with an
@@ -76,15 +76,7 @@ export function createOutboxReplayActivities(deps: { platformPool: Pool; kafka: 
       measure?: boolean;
     }): Promise<ReplayRound> {
       const ctx = Context.current();
-      const round: ReplayRound = {
-        batches: 0,
-        produced: 0,
-        recovered: 0,
-        alreadyPublished: 0,
-        busy: 0,
-        remaining: 0,
-        lastId: null,
-      };
+      const round = emptyReplayRound();
       const deadline = Date.now() + args.roundSeconds * 1_000;
       const [measured, opened] = await Promise.allSettled([
         args.measure ? measureBacklog(pool) : Promise.resolve(undefined),

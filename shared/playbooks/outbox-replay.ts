@@ -48,3 +48,8 @@ export interface ReplayRound {
    */
   backlogAtStart?: OutboxBacklog;
 }
+
+/** A round that has done nothing yet (every count 0, no id published). */
+export function emptyReplayRound(): ReplayRound {
+  return { batches: 0, produced: 0, recovered: 0, alreadyPublished: 0, busy: 0, remaining: 0, lastId: null };
+}

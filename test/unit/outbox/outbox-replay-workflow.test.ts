@@ -3,7 +3,11 @@
 // not measure again, a first round that fails for good still reports how many rows stay (or says it
 // could not count them), and a dry run only measures and plans.
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { type OutboxBacklog, type ReplayRound } from '../../../shared/playbooks/outbox-replay';
+import {
+  emptyReplayRound,
+  type OutboxBacklog,
+  type ReplayRound,
+} from '../../../shared/playbooks/outbox-replay';
 import { workflowTaskQueue } from '../../../shared/task-queues';
 import { statusQuery, type PlaybookResult, type PlaybookStatus } from '../../../shared/workflow-interface';
 import { createFakeWorkers } from '../../support/fake-workers';
@@ -24,16 +28,7 @@ const backlog = (unpublished: number): OutboxBacklog => ({
   aggregates: 7,
   topics: [{ topic: 'platform.notifications', rows: unpublished, oldest: '2026-11-30T00:00:00.000Z' }],
 });
-const round = (r: Partial<ReplayRound>): ReplayRound => ({
-  batches: 1,
-  produced: 0,
-  recovered: 0,
-  alreadyPublished: 0,
-  busy: 0,
-  remaining: 0,
-  lastId: null,
-  ...r,
-});
+const round = (r: Partial<ReplayRound>): ReplayRound => ({ ...emptyReplayRound(), batches: 1, ...r });
 
 interface Fakes {
   /** What each replayOutboxRound call returns or throws, in order (the last one repeats). */
