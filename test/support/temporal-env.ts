@@ -29,6 +29,25 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   }
 }
 
+/**
+ * One time-skipping server for the calling test file: started before its tests (beforeAll, 60 s)
+ * and torn down after them (afterAll). Returns a getter for it.
+ * @throws Error from the getter when called before the server started (outside a test).
+ */
+export function timeSkippingEnvForFile(): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  }, 60_000);
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  return () => {
+    if (!env) throw new Error('the time-skipping server is not started yet (call this inside a test)');
+    return env;
+  };
+}
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle with the test decision key; built once per Jest worker. */

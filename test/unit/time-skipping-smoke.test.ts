@@ -1,23 +1,16 @@
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createFakeWorkers } from '../support/fake-workers';
-import { createTimeSkippingEnv, uniquePrefix } from '../support/temporal-env';
+import { timeSkippingEnvForFile, uniquePrefix } from '../support/temporal-env';
 import { workflowTaskQueue } from '../../shared/task-queues';
 import { testContext } from '../support/playbook-context';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = timeSkippingEnvForFile();
 
 test('health-probe escalates when a dependency is unhealthy, with faked activities', async () => {
   const prefix = uniquePrefix('hp');
   const probe = (dependency: string, healthy: boolean) => () =>
     Promise.resolve({ dependency, healthy, latencyMs: 1, detail: {}, error: healthy ? undefined : 'down' });
   const notified: string[] = [];
-  const workers = await createFakeWorkers(env, prefix, {
+  const workers = await createFakeWorkers(env(), prefix, {
     control: {
       recordAudit: () => Promise.resolve({ written: true }),
       notify: (n: { message: string }) => {
@@ -30,7 +23,7 @@ test('health-probe escalates when a dependency is unhealthy, with faked activiti
     kafka: { probeKafka: probe('kafka', true) },
   });
   const result = await workers.run(() =>
-    env.client.workflow.execute('healthProbeWorkflow', {
+    env().client.workflow.execute('healthProbeWorkflow', {
       taskQueue: workflowTaskQueue(prefix),
       workflowId: `${prefix}-wf`,
       args: [

@@ -2,23 +2,16 @@
 // full 5-minute / 15-second monitoring window, a consumer failing again in safe mode leading to
 // escalation and the human decision (timeout → keep-stopped; quarantine-next → second round), the
 // dry run that changes nothing, and health records gone after a Redis outage read again.
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowTaskQueue } from '../../../shared/task-queues';
 import { statusQuery, type PendingApproval, type PlaybookResult } from '../../../shared/workflow-interface';
 import { gateOf, signDecision } from '../../support/decisions';
 import { recordHistoryIfAsked } from '../../support/history-recorder';
 import { createFakeWorkers } from '../../support/fake-workers';
-import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
+import { timeSkippingEnvForFile, uniquePrefix } from '../../support/temporal-env';
 import { fakeConsumerGroup } from './fake-consumer-group';
 import { testContext } from '../../support/playbook-context';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = timeSkippingEnvForFile();
 
 const context = (resource: string, dryRun = false) => testContext(resource, { dryRun });
 
@@ -28,7 +21,7 @@ async function withWorkers<T>(
 ): Promise<T> {
   const prefix = uniquePrefix('csm');
   const notified: string[] = [];
-  const workers = await createFakeWorkers(env, prefix, {
+  const workers = await createFakeWorkers(env(), prefix, {
     control: {
       recordAudit: () => Promise.resolve({ written: true }),
       notify: (n: { message: string }) => {
@@ -54,7 +47,7 @@ const params = (extra: Record<string, string> = {}) => ({
 test('monitors the full 5-minute window at 15-second checks, then restores normal mode', async () => {
   const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30 });
   const result = await withWorkers(group, (prefix) =>
-    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
+    env().client.workflow.execute('consumerSafeModeRestartWorkflow', {
       taskQueue: workflowTaskQueue(prefix),
       workflowId: `${prefix}-ok`,
       args: [{ context: context('group:g'), params: params() }],
@@ -73,7 +66,7 @@ test('monitors the full 5-minute window at 15-second checks, then restores norma
 test('failing again in safe mode escalates; with no decision the timeout keeps the consumer stopped', async () => {
   const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10', '15'], high: 30 });
   const { result, notified, status } = await withWorkers(group, async (prefix, notified) => {
-    const handle = await env.client.workflow.start('consumerSafeModeRestartWorkflow', {
+    const handle = await env().client.workflow.start('consumerSafeModeRestartWorkflow', {
       taskQueue: workflowTaskQueue(prefix),
       workflowId: `${prefix}-timeout`,
       args: [{ context: context('group:g'), params: params() }],
@@ -96,7 +89,7 @@ test('failing again in safe mode escalates; with no decision the timeout keeps t
 test('a human choosing quarantine-next quarantines the next failing message and recovers', async () => {
   const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10', '15'], high: 30 });
   const result = await withWorkers(group, async (prefix) => {
-    const handle = await env.client.workflow.start('consumerSafeModeRestartWorkflow', {
+    const handle = await env().client.workflow.start('consumerSafeModeRestartWorkflow', {
       taskQueue: workflowTaskQueue(prefix),
       workflowId: `${prefix}-next`,
       args: [{ context: context('group:g'), params: params({ monitorFor: '2s', checkEvery: '1s' }) }],
@@ -145,7 +138,7 @@ test('a human choosing quarantine-next quarantines the next failing message and 
 test('a dry run plans the offsets and messages and changes nothing', async () => {
   const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30 });
   const result = await withWorkers(group, (prefix) =>
-    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
+    env().client.workflow.execute('consumerSafeModeRestartWorkflow', {
       taskQueue: workflowTaskQueue(prefix),
       workflowId: `${prefix}-dry`,
       args: [{ context: context('group:g', true), params: params() }],
@@ -163,7 +156,7 @@ test('a dry run plans the offsets and messages and changes nothing', async () =>
 test('an operator cancelling the recovery during monitoring never leaves the group in safe mode', async () => {
   const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30 });
   const result = await withWorkers(group, async (prefix) => {
-    const handle = await env.client.workflow.start('consumerSafeModeRestartWorkflow', {
+    const handle = await env().client.workflow.start('consumerSafeModeRestartWorkflow', {
       taskQueue: workflowTaskQueue(prefix),
       workflowId: `${prefix}-cancel`,
       args: [{ context: context('group:g'), params: params() }],
@@ -194,7 +187,7 @@ test('an operator cancelling the recovery during monitoring never leaves the gro
 async function runWithExpiredHealth(expiredHealthReads: number, extra: Record<string, string> = {}) {
   const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30, expiredHealthReads });
   const result = (await withWorkers(group, (prefix) =>
-    env.client.workflow.execute('consumerSafeModeRestartWorkflow', {
+    env().client.workflow.execute('consumerSafeModeRestartWorkflow', {
       taskQueue: workflowTaskQueue(prefix),
       workflowId: `${prefix}-expired-health-${expiredHealthReads}`,
       args: [{ context: context('group:g'), params: params(extra) }],

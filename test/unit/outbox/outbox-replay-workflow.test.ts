@@ -2,7 +2,6 @@
 // measures the backlog itself (no step of its own before the replay's first batch), later rounds do
 // not measure again, a first round that fails for good still reports how many rows stay (or says it
 // could not count them), and a dry run only measures and plans.
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   emptyReplayRound,
   type OutboxBacklog,
@@ -11,16 +10,10 @@ import {
 import { workflowTaskQueue } from '../../../shared/task-queues';
 import { statusQuery, type PlaybookResult, type PlaybookStatus } from '../../../shared/workflow-interface';
 import { createFakeWorkers } from '../../support/fake-workers';
-import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
+import { timeSkippingEnvForFile, uniquePrefix } from '../../support/temporal-env';
 import { testContext } from '../../support/playbook-context';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = timeSkippingEnvForFile();
 
 const backlog = (unpublished: number): OutboxBacklog => ({
   unpublished,
@@ -42,7 +35,7 @@ async function run(f: Fakes, dryRun = false) {
   const notices: string[] = [];
   let n = 0;
   const prefix = uniquePrefix('outbox-replay');
-  const workers = await createFakeWorkers(env, prefix, {
+  const workers = await createFakeWorkers(env(), prefix, {
     control: {
       recordAudit: () => Promise.resolve({ written: true }),
       notify: (x: { message: string }) => {
@@ -65,7 +58,7 @@ async function run(f: Fakes, dryRun = false) {
     },
   });
   return workers.run(async () => {
-    const handle = await env.client.workflow.start('outboxReplayWorkflow', {
+    const handle = await env().client.workflow.start('outboxReplayWorkflow', {
       taskQueue: workflowTaskQueue(prefix),
       workflowId: `${prefix}-wf`,
       args: [

@@ -3,21 +3,14 @@
 // regions that come back within the window, and the batched manual decision that nobody takes
 // before its deadline (safe default: hold those keys, merge the rest, escalate). Also checks that
 // the range loops continue as new with the merge's progress carried over.
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowTaskQueue, type InfraQueue } from '../../../shared/task-queues';
 import { statusQuery, type PlaybookResult } from '../../../shared/workflow-interface';
 import { recordHistoryIfAsked } from '../../support/history-recorder';
 import { createFakeWorkers } from '../../support/fake-workers';
-import { createTimeSkippingEnv, uniquePrefix } from '../../support/temporal-env';
+import { timeSkippingEnvForFile, uniquePrefix } from '../../support/temporal-env';
 import { testContext } from '../../support/playbook-context';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = timeSkippingEnvForFile();
 
 interface Scenario {
   /** Check number from which both regions answer; Infinity: never. */
@@ -113,7 +106,7 @@ function fakes(s: Scenario, calls: string[]): Partial<Record<InfraQueue, object>
 }
 
 function start(prefix: string, params: Record<string, unknown>, approvalTimeout = '1h') {
-  return env.client.workflow.start('partitionMergeWorkflow', {
+  return env().client.workflow.start('partitionMergeWorkflow', {
     taskQueue: workflowTaskQueue(prefix),
     workflowId: `${prefix}-partition-merge`,
     args: [
@@ -127,7 +120,7 @@ function start(prefix: string, params: Record<string, unknown>, approvalTimeout 
 
 async function run(s: Scenario, params: Record<string, unknown>, calls: string[], approvalTimeout?: string) {
   const prefix = uniquePrefix('partition-merge');
-  const workers = await createFakeWorkers(env, prefix, fakes(s, calls));
+  const workers = await createFakeWorkers(env(), prefix, fakes(s, calls));
   return workers.run(async () => {
     const handle = await start(prefix, params, approvalTimeout);
     const result = (await handle.result()) as PlaybookResult;
@@ -167,7 +160,7 @@ test('nobody takes the manual decision before its deadline: those keys are held,
   const calls: string[] = [];
   const prefix = uniquePrefix('partition-merge-manual');
   const workers = await createFakeWorkers(
-    env,
+    env(),
     prefix,
     fakes({ reachableFrom: 1, manual: 3, ranges: 1 }, calls),
   );
@@ -176,7 +169,7 @@ test('nobody takes the manual decision before its deadline: those keys are held,
     // Wait (in skipped time) until the decision is pending, then let the 2 hours pass.
     let status = await handle.query(statusQuery);
     while (!status.pendingApproval) {
-      await env.sleep('1s');
+      await env().sleep('1s');
       status = await handle.query(statusQuery);
     }
     const result = (await handle.result()) as PlaybookResult;
