@@ -65,8 +65,8 @@ const MAX_BACKOFF_MS = 30_000;
 export const DEFAULT_RETRY_WINDOW_MS = 2 * 60_000;
 /** The `patched()` id under which the default budget includes DEFAULT_RETRY_WINDOW_MS. */
 export const STEP_RETRY_WINDOW_PATCH = 'step-retry-window';
-/** While paused, the run re-reads the kill switch this often in case a resume never reached it. */
-const PAUSED_REREAD_MS = 5 * 60_000;
+/** While paused, the run re-reads the kill switch this often (ms) in case a resume never reached it. */
+export const PAUSED_REREAD_MS = 5 * 60_000;
 
 /** The `patched()` id under which pause/resume signals only trigger a re-read of the stored state. */
 export const CONTROL_HINTS_PATCH = 'control-signals-are-hints';

@@ -14,6 +14,7 @@ import {
   type PlaybookStatus,
 } from '../../../shared/workflow-interface';
 import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
+import { PAUSED_REREAD_MS } from '../../../workflows/lib/playbook-run';
 import { gateOf, signDecision } from '../../support/decisions';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 import { waitFor as pollUntil } from '../../support/wait-for';
@@ -53,6 +54,16 @@ async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<
   }
 }
 
+/**
+ * How long (ms) a paused run is left alone: one re-read of the stored state falls inside it, and it
+ * ends half a re-read away from the next one. A sleep ending when a re-read falls due made the
+ * time-skipping server hang: that timer fired (in real time, a few ms after the sleep) while the
+ * resume's workflow task was cancelling it, and the server, which rejects the cancel of a timer
+ * that fired meanwhile instead of handing the task the new event, left the run stuck with time
+ * skipping locked for the rest of the file (3 of about 30 runs of this file on a loaded machine).
+ */
+const HELD_MS = PAUSED_REREAD_MS * 1.5;
+
 const attemptsOf = (h: Harness, name: string) => h.calls.filter((c) => c === name).length;
 
 function startSteps(h: Harness, name: string, failures: string[], maxAttempts = 6) {
@@ -84,7 +95,7 @@ describe('kill switch', () => {
       const attemptsWhenHeld = attemptsOf(h, 'b');
       expect(held.steps[1]).toMatchObject({ name: 'b', state: 'running' });
       // Time passes (the client waits on nothing): no further attempt is made while paused.
-      await env.sleep('10m');
+      await env.sleep(HELD_MS);
       expect(attemptsOf(h, 'b')).toBe(attemptsWhenHeld);
       expect((await handle.query(statusQuery)).phase).toBe('paused');
       h.control.paused = false;
@@ -161,7 +172,7 @@ describe('kill switch', () => {
       await handle.signal(resumeSignal, { by: 'mallory', version: 1_000_000 });
       await handle.signal(pauseSignal, { by: 'mallory', version: 999_999 });
       await handle.signal(resumeSignal, { by: 'mallory', version: 2_000_000 });
-      await env.sleep('10m');
+      await env.sleep(HELD_MS);
       const held = await handle.query(statusQuery);
       expect([held.phase, held.paused, held.controlVersion]).toEqual(['paused', true, 7]);
       expect(attemptsOf(h, 'a')).toBe(attemptsWhenHeld);
