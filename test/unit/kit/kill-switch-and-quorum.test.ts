@@ -60,7 +60,8 @@ async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<
  * time-skipping server hang: that timer fired (in real time, a few ms after the sleep) while the
  * resume's workflow task was cancelling it, and the server, which rejects the cancel of a timer
  * that fired meanwhile instead of handing the task the new event, left the run stuck with time
- * skipping locked for the rest of the file (3 of about 30 runs of this file on a loaded machine).
+ * skipping locked, mostly for the file's later time-skipped tests too (4 of 27 runs of this file on
+ * a loaded machine).
  */
 const HELD_MS = PAUSED_REREAD_MS * 1.5;
 
