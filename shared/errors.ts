@@ -6,6 +6,12 @@ export const ErrorTypes = {
   InvalidInput: 'InvalidInput',
   /** The target is not in a state the step can act on (org already deleted, group not found). */
   PreconditionFailed: 'PreconditionFailed',
+  /**
+   * A consumer group's offsets cannot move: it has members (Kafka refuses offset commits for an
+   * active group). A member that rejoined after the group was seen Empty leaves again once it reads
+   * mode `stopped`, so the safe-mode restart waits for Empty and tries again.
+   */
+  GroupNotEmpty: 'GroupNotEmpty',
   /** A guardrail refused the action (budget exhausted, kill switch, policy). */
   GuardrailRefused: 'GuardrailRefused',
   /** A human rejected the step, or the approval window closed without approval. */

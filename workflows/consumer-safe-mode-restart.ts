@@ -47,6 +47,15 @@ const HEALTH_REREADS = 5;
 const HEALTH_REREAD_MS = 3_000;
 /** The `patched()` id under which an empty health read is read again (HEALTH_REREADS). */
 export const HEALTH_REREAD_PATCH = 'csm-rereads-empty-health';
+/**
+ * How many times the offset move waits for the group to be Empty again when it finds a member.
+ * An instance that restarts (after a crash back-off) with the control record it read before
+ * `stopped` joins the group after the run saw it Empty, and leaves once it reads `stopped`; the
+ * move, which Kafka refuses for an active group, failed the whole recovery on it.
+ */
+export const MOVE_REWAITS = 3;
+/** The `patched()` id under which a move refused for a non-empty group waits for Empty again. */
+export const MOVE_REWAITS_EMPTY_PATCH = 'csm-move-rewaits-empty';
 
 /** Failing messages the group has not committed past yet (the ones blocking it). */
 function blockingFailures(health: HealthRecord[], snapshot: GroupSnapshot): FailingRef[] {
@@ -311,20 +320,45 @@ export async function consumerSafeModeRestartWorkflow(
       quarantined.push(result.copy);
       skip.add(ref);
     }
-    const moved = await run.step(
-      `move-offsets#${round}`,
-      () =>
-        kafka.setGroupOffsets({
-          group,
-          topic,
-          moves: refs.map((f) => ({ partition: f.partition, offset: (BigInt(f.offset) + 1n).toString() })),
-        }),
-      {
-        destructive: true,
-        summarize: (r) => r.map((m) => `p${m.partition} ${m.from ?? '-'}→${m.to}`).join(', '),
-      },
-    );
-    moves.push(...moved);
+    moves.push(...(await moveOffsetsOnceEmpty(round, refs)));
+  }
+
+  // Commits past the failing messages. A member found in the group (GroupNotEmpty) is waited out
+  // like the first time, up to MOVE_REWAITS times; a group that keeps getting members needs a human.
+  async function moveOffsetsOnceEmpty(round: number, refs: FailingRef[]): Promise<OffsetMoveResult[]> {
+    for (let wait = 1; ; wait++) {
+      const suffix = wait === 1 ? '' : `.${wait}`;
+      try {
+        return await run.step(
+          `move-offsets#${round}${suffix}`,
+          () =>
+            kafka.setGroupOffsets({
+              group,
+              topic,
+              moves: refs.map((f) => ({
+                partition: f.partition,
+                offset: (BigInt(f.offset) + 1n).toString(),
+              })),
+            }),
+          {
+            destructive: true,
+            summarize: (r) => r.map((m) => `p${m.partition} ${m.from ?? '-'}→${m.to}`).join(', '),
+          },
+        );
+      } catch (err) {
+        if (errorType(err) !== ErrorTypes.GroupNotEmpty || !patched(MOVE_REWAITS_EMPTY_PATCH)) throw err;
+        if (wait > MOVE_REWAITS) {
+          throw ApplicationFailure.nonRetryable(
+            `${group} got members again ${wait} times while its offsets were to move: ${describeError(err)}`,
+            ErrorTypes.NeedsHuman,
+          );
+        }
+        await run.step(`wait-empty#${round}.${wait + 1}`, () => waitUntilEmpty(), {
+          maxAttempts: 1,
+          summarize: (s) => `group ${s.state}`,
+        });
+      }
+    }
   }
 
   // Members leave within a session timeout once they see `stopped`; one that never does is not

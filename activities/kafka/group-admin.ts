@@ -88,6 +88,7 @@ export function createKafkaGroupActivities(deps: { kafka: Kafka }) {
     /**
      * Commits the given offsets for the group. Only forward (a retry after the consumer already
      * moved on never rewinds it), and only while the group is Empty, as Kafka requires.
+     * @throws ApplicationFailure (non-retryable, type GroupNotEmpty) when the group has members.
      */
     setGroupOffsets: ({ group, topic, moves }: { group: string; topic: string; moves: OffsetMove[] }) =>
       withAdmin(deps.kafka, async (admin): Promise<OffsetMoveResult[]> => {
@@ -95,7 +96,7 @@ export function createKafkaGroupActivities(deps: { kafka: Kafka }) {
         if (before.state !== 'Empty' && before.state !== 'Dead') {
           throw ApplicationFailure.nonRetryable(
             `group ${group} is ${before.state} with ${before.members.length} member(s); offsets can only move while it is Empty`,
-            ErrorTypes.PreconditionFailed,
+            ErrorTypes.GroupNotEmpty,
           );
         }
         const results = moves.map((m) => {

@@ -98,7 +98,8 @@ test('moves committed offsets only while the group is Empty and never backwards'
   const after = await admin.snapshotGroup({ group, topic });
   expect(after).toMatchObject({ state: 'Empty', lagTotal: 2 });
 
-  // A live member: setOffsets is refused as a precondition failure (not retried blindly).
+  // A live member: setOffsets is refused as GroupNotEmpty (not retried blindly: the playbook waits
+  // for the group to be Empty again).
   const member = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   await member.connect();
   await member.subscribe({ topic });
@@ -106,7 +107,7 @@ test('moves committed offsets only while the group is Empty and never backwards'
   try {
     await expect(
       admin.setGroupOffsets({ group, topic, moves: [{ partition: 0, offset: '4' }] }),
-    ).rejects.toMatchObject({ type: 'PreconditionFailed' });
+    ).rejects.toMatchObject({ type: 'GroupNotEmpty' });
   } finally {
     await member.disconnect();
   }

@@ -1,7 +1,9 @@
 // An in-memory consumer group for workflow tests: the control record, the health the consumer
 // would report, the group's state and offsets, the quarantine — behaving like the real runtime
 // (stopped → Empty; a listed failing offset fails again under safe mode unless skipped/moved).
+import { ApplicationFailure } from '@temporalio/common';
 import { type ControlChange, type ControlRecord, type HealthRecord } from '../../../shared/consumer-control';
+import { ErrorTypes } from '../../../shared/errors';
 
 export interface FakeGroupOptions {
   group: string;
@@ -11,6 +13,12 @@ export interface FakeGroupOptions {
   high: number;
   /** Reads of the health that find no record (expired while Redis was down), before they return. */
   expiredHealthReads?: number;
+  /**
+   * Offset moves that find a member in the stopped group (an instance restarting with the control
+   * record it read before `stopped`); each is refused as GroupNotEmpty, and the member is still
+   * there at the group's next snapshot, gone at the one after.
+   */
+  membersAtMove?: number;
 }
 
 export function fakeConsumerGroup(o: FakeGroupOptions) {
@@ -29,6 +37,9 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
   const moves: string[] = [];
   const modes: string[] = [];
   let healthReads = 0;
+  let refusedMoves = 0;
+  /** Snapshots still to show the rejoined member. */
+  let memberFor = 0;
 
   // The consumer advances to the next poison offset it has not been told to skip (or the end).
   function consume(): void {
@@ -94,12 +105,14 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
       },
     },
     kafka: {
-      snapshotGroup: () =>
-        Promise.resolve({
+      snapshotGroup: () => {
+        const active = control.mode !== 'stopped' || memberFor > 0;
+        if (control.mode === 'stopped' && memberFor > 0) memberFor -= 1;
+        return Promise.resolve({
           group: o.group,
           topic: o.topic,
-          state: control.mode === 'stopped' ? 'Empty' : 'Stable',
-          members: control.mode === 'stopped' ? [] : [{ memberId: 'm-1', clientId: 'c', host: 'h' }],
+          state: active ? 'Stable' : 'Empty',
+          members: active ? [{ memberId: 'm-1', clientId: 'c', host: 'h' }] : [],
           partitions: [
             {
               partition: 0,
@@ -111,9 +124,18 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
           ],
           lagTotal: o.high - committed,
           takenAt: new Date().toISOString(),
-        }),
+        });
+      },
       setGroupOffsets: ({ moves: m }: { moves: { partition: number; offset: string }[] }) => {
         if (control.mode !== 'stopped') throw new Error('group not Empty');
+        if (refusedMoves < (o.membersAtMove ?? 0)) {
+          refusedMoves += 1;
+          memberFor = 1;
+          throw ApplicationFailure.nonRetryable(
+            `group ${o.group} is Stable with 1 member(s); offsets can only move while it is Empty`,
+            ErrorTypes.GroupNotEmpty,
+          );
+        }
         moves.push(...m.map((x) => x.offset));
         committed = Math.max(committed, ...m.map((x) => Number(x.offset)));
         return Promise.resolve(
@@ -153,7 +175,7 @@ export function fakeConsumerGroup(o: FakeGroupOptions) {
         });
       },
     },
-    state: () => ({ control, committed, quarantined, moves, modes, healthReads }),
+    state: () => ({ control, committed, quarantined, moves, modes, healthReads, refusedMoves }),
   };
   return activities;
 }

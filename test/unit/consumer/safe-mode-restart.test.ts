@@ -210,3 +210,44 @@ test('a group with no live instance for the whole re-read still escalates, after
   expect(result.summary).toMatch(/no failing message/);
   expect(state).toMatchObject({ healthReads: 6, quarantined: [] });
 }, 60_000);
+
+/** A run over a group where the first `membersAtMove` offset moves find a rejoined member. */
+async function runWithMembersAtMove(membersAtMove: number) {
+  const group = fakeConsumerGroup({ group: 'g', topic: 't', poison: ['10'], high: 30, membersAtMove });
+  return withWorkers(group, async (prefix) => {
+    const handle = await env().client.workflow.start('consumerSafeModeRestartWorkflow', {
+      taskQueue: workflowTaskQueue(prefix),
+      workflowId: `${prefix}-members-at-move-${membersAtMove}`,
+      args: [{ context: context('group:g'), params: params({ monitorFor: '30s' }) }],
+    });
+    const result = (await handle.result()) as PlaybookResult;
+    if (membersAtMove === 1) await recordHistoryIfAsked(handle, 'consumer-safe-mode-restart-move-rewait');
+    const steps = (await handle.query(statusQuery)).steps.map((s) => `${s.name}:${s.state}`);
+    return { result, steps, state: group.state() };
+  });
+}
+
+test('a member that rejoins before the offset move is waited out: the move is made once the group is Empty again', async () => {
+  const { result, steps, state } = await runWithMembersAtMove(1);
+  expect(result).toMatchObject({ outcome: 'recovered' });
+  expect(steps.filter((s) => /^(wait-empty|move-offsets)/.test(s))).toEqual([
+    'wait-empty#1:succeeded',
+    'move-offsets#1:failed',
+    'wait-empty#1.2:succeeded',
+    'move-offsets#1.2:succeeded',
+  ]);
+  expect(state).toMatchObject({ refusedMoves: 1, moves: ['11'], quarantined: ['10'] });
+}, 60_000);
+
+test('a group that keeps getting members is left to a human after 3 waits, its offsets unmoved', async () => {
+  const { result, steps, state } = await runWithMembersAtMove(1_000);
+  expect(result.outcome).toBe('escalated');
+  expect(result.summary).toMatch(/got members again 4 times/);
+  expect(steps.filter((s) => s.startsWith('move-offsets'))).toEqual([
+    'move-offsets#1:failed',
+    'move-offsets#1.2:failed',
+    'move-offsets#1.3:failed',
+    'move-offsets#1.4:failed',
+  ]);
+  expect(state).toMatchObject({ refusedMoves: 4, moves: [] });
+}, 60_000);
