@@ -50,8 +50,8 @@ export const HEALTH_REREAD_PATCH = 'csm-rereads-empty-health';
 /**
  * How many times the offset move waits for the group to be Empty again when it finds a member.
  * An instance that restarts (after a crash back-off) with the control record it read before
- * `stopped` joins the group after the run saw it Empty, and leaves once it reads `stopped`; the
- * move, which Kafka refuses for an active group, failed the whole recovery on it.
+ * `stopped` can join the group after the run saw it Empty, and leaves once it reads `stopped`;
+ * the move, which Kafka refuses for an active group, used to fail the whole recovery on it.
  */
 export const MOVE_REWAITS = 3;
 /** The `patched()` id under which a move refused for a non-empty group waits for Empty again. */
