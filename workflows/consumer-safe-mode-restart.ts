@@ -284,10 +284,7 @@ export async function consumerSafeModeRestartWorkflow(
 
   async function quarantineAndSkip(round: number, refs: FailingRef[]): Promise<void> {
     await setMode(`stop#${round}`, 'stopped');
-    await run.step(`wait-empty#${round}`, () => waitUntilEmpty(), {
-      maxAttempts: 1,
-      summarize: (s) => `group ${s.state}`,
-    });
+    await waitUntilEmptyStep(`wait-empty#${round}`);
     const messages = await run.step(
       `read-failing#${round}`,
       () =>
@@ -353,12 +350,14 @@ export async function consumerSafeModeRestartWorkflow(
             ErrorTypes.NeedsHuman,
           );
         }
-        await run.step(`wait-empty#${round}.${wait + 1}`, () => waitUntilEmpty(), {
-          maxAttempts: 1,
-          summarize: (s) => `group ${s.state}`,
-        });
+        await waitUntilEmptyStep(`wait-empty#${round}.${wait + 1}`);
       }
     }
+  }
+
+  // One attempt: waitUntilEmpty polls by itself and ends in NeedsHuman at its deadline.
+  function waitUntilEmptyStep(step: string): Promise<GroupSnapshot> {
+    return run.step(step, () => waitUntilEmpty(), { maxAttempts: 1, summarize: (s) => `group ${s.state}` });
   }
 
   // Members leave within a session timeout once they see `stopped`; one that never does is not

@@ -2,7 +2,6 @@
 // attempt and lets it go on after resume; stale pause signals never undo a newer resume; a resume
 // that never reached the run is found by re-reading the stored state. And a 2-of-3 quorum settles
 // on two approvals, is vetoed by one rejection, and times out with the votes it had.
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { type ApprovalPolicy } from '../../../shared/playbook';
 import { workflowTaskQueue } from '../../../shared/task-queues';
 import {
@@ -16,18 +15,12 @@ import {
 import { type ApprovalOutcome } from '../../../workflows/lib/approvals';
 import { PAUSED_REREAD_MS } from '../../../workflows/lib/playbook-run';
 import { gateOf, signDecision } from '../../support/decisions';
-import { createTimeSkippingEnv } from '../../support/temporal-env';
+import { timeSkippingEnvForFile } from '../../support/temporal-env';
 import { waitFor as pollUntil } from '../../support/wait-for';
 import { context } from '../../workflows/kit-workflows';
 import { harness, type Harness } from './kit-harness';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = timeSkippingEnvForFile();
 
 /**
  * Polls `fn` every 50 ms until `ok` holds (a failing `fn` counts as not yet); throws with the last
@@ -68,7 +61,7 @@ const HELD_MS = PAUSED_REREAD_MS * 1.5;
 const attemptsOf = (h: Harness, name: string) => h.calls.filter((c) => c === name).length;
 
 function startSteps(h: Harness, name: string, failures: string[], maxAttempts = 6) {
-  return env.client.workflow.start('kitStepsWorkflow', {
+  return env().client.workflow.start('kitStepsWorkflow', {
     taskQueue: workflowTaskQueue(h.prefix),
     workflowId: `${h.prefix}-${name}`,
     args: [context(), failures, maxAttempts],
@@ -77,7 +70,7 @@ function startSteps(h: Harness, name: string, failures: string[], maxAttempts = 
 
 describe('kill switch', () => {
   test('a failing, retrying step is held at its next attempt while paused and continues after resume', async () => {
-    const h = await harness(env, { b: 3 });
+    const h = await harness(env(), { b: 3 });
     await h.run(async () => {
       const handle = await startSteps(h, 'retrying', ['a', 'b']);
       // b failed and waits to retry (its three failures and back-offs take 7 s: a loaded machine
@@ -96,7 +89,7 @@ describe('kill switch', () => {
       const attemptsWhenHeld = attemptsOf(h, 'b');
       expect(held.steps[1]).toMatchObject({ name: 'b', state: 'running' });
       // Time passes (the client waits on nothing): no further attempt is made while paused.
-      await env.sleep(HELD_MS);
+      await env().sleep(HELD_MS);
       expect(attemptsOf(h, 'b')).toBe(attemptsWhenHeld);
       expect((await handle.query(statusQuery)).phase).toBe('paused');
       h.control.paused = false;
@@ -114,7 +107,7 @@ describe('kill switch', () => {
 
   test('a stale pause (older version) after a resume is ignored; a lost resume is found by re-reading', async () => {
     // b fails three times: the run stays in its retries for 7 s while the signals below arrive.
-    const h = await harness(env, { b: 3 });
+    const h = await harness(env(), { b: 3 });
     await h.run(async () => {
       const handle = await startSteps(h, 'versions', ['a', 'b']);
       await waitFor(
@@ -152,7 +145,7 @@ describe('kill switch', () => {
   }, 60_000);
 
   test('a forged resume (any version) does not release a paused run: only the stored state does', async () => {
-    const h = await harness(env, { a: 4 });
+    const h = await harness(env(), { a: 4 });
     await h.run(async () => {
       const handle = await startSteps(h, 'forged', ['a', 'b']);
       // a failed and waits to retry (four failures: 15 s of retries); the kill switch goes on
@@ -173,7 +166,7 @@ describe('kill switch', () => {
       await handle.signal(resumeSignal, { by: 'mallory', version: 1_000_000 });
       await handle.signal(pauseSignal, { by: 'mallory', version: 999_999 });
       await handle.signal(resumeSignal, { by: 'mallory', version: 2_000_000 });
-      await env.sleep(HELD_MS);
+      await env().sleep(HELD_MS);
       const held = await handle.query(statusQuery);
       expect([held.phase, held.paused, held.controlVersion]).toEqual(['paused', true, 7]);
       expect(attemptsOf(h, 'a')).toBe(attemptsWhenHeld);
@@ -202,7 +195,7 @@ describe('quorum 2 of 3 (alice, bob, dave)', () => {
     required: true,
   };
   async function atGate(h: Harness, name: string) {
-    const handle = await env.client.workflow.start('kitApprovalWorkflow', {
+    const handle = await env().client.workflow.start('kitApprovalWorkflow', {
       taskQueue: workflowTaskQueue(h.prefix),
       workflowId: `${h.prefix}-${name}`,
       args: [context({ approvalPolicy: policy }), []],
@@ -221,7 +214,7 @@ describe('quorum 2 of 3 (alice, bob, dave)', () => {
   type Result = { outcome: ApprovalOutcome; status: PlaybookStatus };
 
   test('two approvals settle it; the third approver is not needed', async () => {
-    const h = await harness(env);
+    const h = await harness(env());
     await h.run(async () => {
       const { handle, vote } = await atGate(h, 'q-approve');
       expect(await vote('alice', 'approve')).toMatchObject({ votes: 1, quorum: 2, settled: false });
@@ -233,7 +226,7 @@ describe('quorum 2 of 3 (alice, bob, dave)', () => {
   }, 60_000);
 
   test('one rejection after an approval vetoes it', async () => {
-    const h = await harness(env);
+    const h = await harness(env());
     await h.run(async () => {
       const { handle, vote } = await atGate(h, 'q-reject');
       await vote('alice', 'approve');
@@ -249,7 +242,7 @@ describe('quorum 2 of 3 (alice, bob, dave)', () => {
   }, 60_000);
 
   test('one approval and then silence: it times out at the deadline with the vote it had', async () => {
-    const h = await harness(env);
+    const h = await harness(env());
     await h.run(async () => {
       const { handle, vote } = await atGate(h, 'q-timeout');
       await vote('bob', 'approve');
