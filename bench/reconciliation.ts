@@ -9,7 +9,9 @@
 //    will send; baseline: raw kafkajs `sendBatch` of exactly those messages (idempotent producer,
 //    acks -1, same batch size, a topic with the same partitions); then the `outbox-replay` playbook
 //    publishing the M rows with that batch size, end to end through Temporal. Alternating runs after
-//    an untimed warm-up, best of each. Target: playbook rate ≥ 0.7× baseline.
+//    an untimed warm-up, best of each. Target: playbook rate ≥ 0.7× baseline. Each timed run also
+//    reports the whole machine's busy CPU time (bench/lib/machine-cpu.ts): on few cores, that
+//    time divided by the cores bounds how short the playbook's run can be.
 // Needs `stack up` (the worker must run the current code). Removes what it created.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -36,6 +38,7 @@ import {
   type FixtureOrg,
 } from '../test/support/entitlement-fixtures';
 import { enqueueSequences } from '../test/support/outbox-fixtures';
+import { startCpuWindow, type CpuWindow } from './lib/machine-cpu';
 import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
 const values = parseCommandLine(__filename, {
@@ -240,6 +243,9 @@ async function benchOutbox(pool: Pool) {
     const reboundRuns: number[] = [];
     const producedRuns: number[] = [];
     const outcomes: string[] = [];
+    // The whole machine's busy CPU time in each timed window (see bench/lib/machine-cpu.ts).
+    const baselineCpu: CpuWindow[] = [];
+    const reboundCpu: CpuWindow[] = [];
     // Warm-up (untimed): one batch through each side's connections.
     for (let i = 0; i <= REPEAT; i++) {
       const rows = i === 0 ? BATCH : ROWS;
@@ -259,6 +265,7 @@ async function benchOutbox(pool: Pool) {
       // batches of the same size through an idempotent producer with acks -1, to a topic of the
       // same partition count.
       const messages = await rowsAsMessages(pool, outboxTopic, PARTITIONS);
+      let cpu = startCpuWindow();
       let t = process.hrtime.bigint();
       for (let j = 0; j < messages.length; j += BATCH) {
         await producer.sendBatch({
@@ -267,6 +274,8 @@ async function benchOutbox(pool: Pool) {
         });
       }
       const raw = seconds(t);
+      const rawCpu = cpu();
+      cpu = startCpuWindow();
       t = process.hrtime.bigint();
       const handle = await startPlaybook(client, {
         playbook: 'outbox-replay',
@@ -277,9 +286,12 @@ async function benchOutbox(pool: Pool) {
       });
       const result = (await handle.result()) as PlaybookResult;
       const rebound = seconds(t);
+      const playbookCpu = cpu();
       if (i === 0) continue;
       baselineRuns.push(raw);
       reboundRuns.push(rebound);
+      baselineCpu.push(rawCpu);
+      reboundCpu.push(playbookCpu);
       producedRuns.push(Number((result.details as { produced?: number }).produced ?? 0));
       outcomes.push(result.outcome);
     }
@@ -287,6 +299,7 @@ async function benchOutbox(pool: Pool) {
     const onTopic = offsets.reduce((n, o) => n + Number(o.high), 0);
     const rawRate = ROWS / Math.min(...baselineRuns);
     const reboundRate = ROWS / Math.min(...reboundRuns);
+    const busy = (w: CpuWindow[]) => w.map((x) => Number(x.busyCpuSeconds.toFixed(2)));
     return {
       workload: `outbox replay, ${ROWS} rows, batch ${BATCH}, acks -1, idempotent producer, ${PARTITIONS} partitions`,
       baselineRowsPerSecond: rawRate,
@@ -302,6 +315,15 @@ async function benchOutbox(pool: Pool) {
         expectedOnTopic: BATCH + ROWS * REPEAT,
         baselineRuns,
         reboundRuns,
+      },
+      // Per timed run, every process's CPU time on the machine; the playbook's floor is the
+      // shortest its run could have been with all cores busy the whole time.
+      machineCpu: {
+        cores: reboundCpu[0]?.cores ?? 0,
+        baselineBusyCpuSeconds: busy(baselineCpu),
+        reboundBusyCpuSeconds: busy(reboundCpu),
+        reboundFloorSeconds: reboundCpu.map((x) => Number(x.floorSeconds.toFixed(2))),
+        reboundCoresBusy: reboundCpu.map((x, k) => Number((x.busyCpuSeconds / reboundRuns[k]).toFixed(2))),
       },
     };
   } finally {
@@ -333,6 +355,10 @@ async function main(): Promise<void> {
     if (outbox) {
       console.log(
         `outbox ${ROWS} rows: baseline ${outbox.baselineRowsPerSecond.toFixed(0)}/s, playbook ${outbox.reboundRowsPerSecond.toFixed(0)}/s, ${outbox.ratio.toFixed(2)}× (target ≥ 0.7×)`,
+      );
+      const m = outbox.machineCpu;
+      console.log(
+        `outbox machine CPU per run (${m.cores} cores): baseline ${m.baselineBusyCpuSeconds.join(' / ')} CPU-s, playbook ${m.reboundBusyCpuSeconds.join(' / ')} CPU-s (cores busy ${m.reboundCoresBusy.join(' / ')}; floor ${m.reboundFloorSeconds.join(' / ')} s)`,
       );
     }
   } finally {
