@@ -299,7 +299,7 @@ async function benchOutbox(pool: Pool) {
     const onTopic = offsets.reduce((n, o) => n + Number(o.high), 0);
     const rawRate = ROWS / Math.min(...baselineRuns);
     const reboundRate = ROWS / Math.min(...reboundRuns);
-    const busy = (w: CpuWindow[]) => w.map((x) => Number(x.busyCpuSeconds.toFixed(2)));
+    const twoPlaces = (x: number) => Number(x.toFixed(2));
     return {
       workload: `outbox replay, ${ROWS} rows, batch ${BATCH}, acks -1, idempotent producer, ${PARTITIONS} partitions`,
       baselineRowsPerSecond: rawRate,
@@ -320,10 +320,10 @@ async function benchOutbox(pool: Pool) {
       // shortest its run could have been with all cores busy the whole time.
       machineCpu: {
         cores: reboundCpu[0]?.cores ?? 0,
-        baselineBusyCpuSeconds: busy(baselineCpu),
-        reboundBusyCpuSeconds: busy(reboundCpu),
-        reboundFloorSeconds: reboundCpu.map((x) => Number(x.floorSeconds.toFixed(2))),
-        reboundCoresBusy: reboundCpu.map((x, k) => Number((x.busyCpuSeconds / reboundRuns[k]).toFixed(2))),
+        baselineBusyCpuSeconds: baselineCpu.map((x) => twoPlaces(x.busyCpuSeconds)),
+        reboundBusyCpuSeconds: reboundCpu.map((x) => twoPlaces(x.busyCpuSeconds)),
+        reboundFloorSeconds: reboundCpu.map((x) => twoPlaces(x.floorSeconds)),
+        reboundCoresBusy: reboundCpu.map((x, k) => twoPlaces(x.busyCpuSeconds / reboundRuns[k])),
       },
     };
   } finally {
