@@ -11,7 +11,9 @@
 //    publishing the M rows with that batch size, end to end through Temporal. Alternating runs after
 //    an untimed warm-up, best of each. Target: playbook rate ≥ 0.7× baseline. Each timed run also
 //    reports the whole machine's busy CPU time (bench/lib/machine-cpu.ts): on few cores, that
-//    time divided by the cores bounds how short the playbook's run can be.
+//    time divided by the cores bounds how short the playbook's run can be; and, for the thread
+//    that produces (this process's main thread for raw sends, the worker's for the playbook), its
+//    time on a core and its time waiting for one (bench/lib/thread-schedstat.ts, Linux).
 // Needs `stack up` (the worker must run the current code). Removes what it created.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -39,6 +41,7 @@ import {
 } from '../test/support/entitlement-fixtures';
 import { enqueueSequences } from '../test/support/outbox-fixtures';
 import { startCpuWindow, type CpuWindow } from './lib/machine-cpu';
+import { stackWorkerPid, startThreadWindow, type ThreadWindow } from './lib/thread-schedstat';
 import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
 const values = parseCommandLine(__filename, {
@@ -246,6 +249,10 @@ async function benchOutbox(pool: Pool) {
     // The whole machine's busy CPU time in each timed window (see bench/lib/machine-cpu.ts).
     const baselineCpu: CpuWindow[] = [];
     const reboundCpu: CpuWindow[] = [];
+    // The producing thread of each side per timed run (null where the counters cannot be read).
+    const workerPid = stackWorkerPid();
+    const baselineThread: (ThreadWindow | null)[] = [];
+    const reboundThread: (ThreadWindow | null)[] = [];
     // Warm-up (untimed): one batch through each side's connections.
     for (let i = 0; i <= REPEAT; i++) {
       const rows = i === 0 ? BATCH : ROWS;
@@ -266,6 +273,7 @@ async function benchOutbox(pool: Pool) {
       // same partition count.
       const messages = await rowsAsMessages(pool, outboxTopic, PARTITIONS);
       let cpu = startCpuWindow();
+      let thread = startThreadWindow(process.pid);
       let t = process.hrtime.bigint();
       for (let j = 0; j < messages.length; j += BATCH) {
         await producer.sendBatch({
@@ -275,7 +283,9 @@ async function benchOutbox(pool: Pool) {
       }
       const raw = seconds(t);
       const rawCpu = cpu();
+      const rawThread = thread();
       cpu = startCpuWindow();
+      thread = workerPid === null ? () => null : startThreadWindow(workerPid);
       t = process.hrtime.bigint();
       const handle = await startPlaybook(client, {
         playbook: 'outbox-replay',
@@ -287,11 +297,14 @@ async function benchOutbox(pool: Pool) {
       const result = (await handle.result()) as PlaybookResult;
       const rebound = seconds(t);
       const playbookCpu = cpu();
+      const playbookThread = thread();
       if (i === 0) continue;
       baselineRuns.push(raw);
       reboundRuns.push(rebound);
       baselineCpu.push(rawCpu);
       reboundCpu.push(playbookCpu);
+      baselineThread.push(rawThread);
+      reboundThread.push(playbookThread);
       producedRuns.push(Number((result.details as { produced?: number }).produced ?? 0));
       outcomes.push(result.outcome);
     }
@@ -324,6 +337,16 @@ async function benchOutbox(pool: Pool) {
         reboundBusyCpuSeconds: reboundCpu.map((x) => twoPlaces(x.busyCpuSeconds)),
         reboundFloorSeconds: reboundCpu.map((x) => twoPlaces(x.floorSeconds)),
         reboundCoresBusy: reboundCpu.map((x, k) => twoPlaces(x.busyCpuSeconds / reboundRuns[k])),
+      },
+      // Per timed run, the producing thread's time on a core and time ready but waiting for one
+      // (s): this process's main thread for raw sends, the stack worker's main thread (where the
+      // replay's activity runs) for the playbook. Null where the counters could not be read.
+      producingThread: {
+        workerPid,
+        baselineCpuSeconds: baselineThread.map((x) => (x ? twoPlaces(x.cpuSeconds) : null)),
+        baselineWaitSeconds: baselineThread.map((x) => (x ? twoPlaces(x.waitSeconds) : null)),
+        reboundCpuSeconds: reboundThread.map((x) => (x ? twoPlaces(x.cpuSeconds) : null)),
+        reboundWaitSeconds: reboundThread.map((x) => (x ? twoPlaces(x.waitSeconds) : null)),
       },
     };
   } finally {
@@ -359,6 +382,11 @@ async function main(): Promise<void> {
       const m = outbox.machineCpu;
       console.log(
         `outbox machine CPU per run (${m.cores} cores): baseline ${m.baselineBusyCpuSeconds.join(' / ')} CPU-s, playbook ${m.reboundBusyCpuSeconds.join(' / ')} CPU-s (cores busy ${m.reboundCoresBusy.join(' / ')}; floor ${m.reboundFloorSeconds.join(' / ')} s)`,
+      );
+      const p = outbox.producingThread;
+      const list = (xs: (number | null)[]) => xs.map((x) => (x === null ? 'n/a' : x)).join(' / ');
+      console.log(
+        `outbox producing thread per run: baseline (this process) on a core ${list(p.baselineCpuSeconds)} s, waiting for one ${list(p.baselineWaitSeconds)} s; playbook (worker ${p.workerPid ?? 'not found'}) on a core ${list(p.reboundCpuSeconds)} s, waiting for one ${list(p.reboundWaitSeconds)} s`,
       );
     }
   } finally {
