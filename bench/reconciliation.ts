@@ -1,5 +1,6 @@
 // Reconciliation benchmark (a command, not a test), each pair measured side by side in one run:
-//   npx tsx bench/reconciliation.ts [--orgs 100000] [--rows 100000] [--batch 500 (≤ 1000)] [--out FILE]
+//   npx tsx bench/reconciliation.ts [--orgs 100000] [--rows 100000] [--batch 500 (≤ 1000)]
+//     [--repeat 2 (timed runs of each side, best counts)] [--only resync|outbox] [--out FILE]
 // 1. Entitlement resync of N orgs with 2% drift (drifted, missing, extra, removed member):
 //    baseline: a plain script doing the same compare-and-repair with a server-side pg cursor
 //    (DECLARE/FETCH, what pg-cursor does) and ioredis pipelines, nothing else; then the same drift
@@ -42,7 +43,7 @@ import {
 import { enqueueSequences } from '../test/support/outbox-fixtures';
 import { startCpuWindow, type CpuWindow } from './lib/machine-cpu';
 import { stackWorkerPid, startThreadWindow, type ThreadWindow } from './lib/thread-schedstat';
-import { numberOption, parseCommandLine } from '../scripts/lib/command-line';
+import { choiceOption, numberOption, parseCommandLine } from '../scripts/lib/command-line';
 
 const values = parseCommandLine(__filename, {
   orgs: { type: 'string', default: '100000' },
@@ -59,6 +60,7 @@ const ROWS = numberOption(values.rows, 'rows');
 // At most the relay's largest batch (platform/outbox/limits.ts), which the playbook enforces too.
 const BATCH = numberOption(values.batch, 'batch', { max: MAX_RELAY_BATCH });
 const REPEAT = numberOption(values.repeat, 'repeat');
+const ONLY = choiceOption(values.only, 'only', ['resync', 'outbox'] as const);
 const config = loadConfig();
 
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
@@ -362,9 +364,9 @@ async function main(): Promise<void> {
   const pool = createPool(config, 'platform', 4);
   const redis = createRedis(config, 'rebound-bench');
   try {
-    const resync = values.only === 'outbox' ? undefined : await benchResync(pool, redis);
+    const resync = ONLY === 'outbox' ? undefined : await benchResync(pool, redis);
     if (resync) console.log(JSON.stringify(resync, null, 2));
-    const outbox = values.only === 'resync' ? undefined : await benchOutbox(pool);
+    const outbox = ONLY === 'resync' ? undefined : await benchOutbox(pool);
     if (outbox) console.log(JSON.stringify(outbox, null, 2));
     writeFileSync(
       values.out,

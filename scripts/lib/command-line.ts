@@ -70,3 +70,19 @@ export function numberOption(
   }
   return n;
 }
+
+/**
+ * A choice option's value: undefined when not given, else one of `choices`. Prints `--name:
+ * expected one of a, b, got "…"` and exits 2 otherwise, so a misspelt `--only` never runs
+ * everything instead.
+ */
+export function choiceOption<C extends string>(
+  value: string | undefined,
+  name: string,
+  choices: readonly C[],
+): C | undefined {
+  if (value === undefined) return undefined;
+  if ((choices as readonly string[]).includes(value)) return value as C;
+  console.error(`--${name}: expected one of ${choices.join(', ')}, got "${value}"`);
+  process.exit(2);
+}

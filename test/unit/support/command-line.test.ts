@@ -17,7 +17,7 @@ const run = (script: string, ...args: string[]) =>
 test('headerComment is the leading comment block of a file, markers removed', () => {
   const header = headerComment(join(REPO_ROOT, 'bench/reconciliation.ts'));
   expect(header.split('\n')[1]).toBe(
-    '  npx tsx bench/reconciliation.ts [--orgs 100000] [--rows 100000] [--batch 500 (≤ 1000)] [--out FILE]',
+    '  npx tsx bench/reconciliation.ts [--orgs 100000] [--rows 100000] [--batch 500 (≤ 1000)]',
   );
   expect(header).not.toMatch(/^\/\/|\nimport /);
 });
@@ -37,6 +37,7 @@ test.each([
   ['scripts/fuzz.ts', ['--runs', '10k'], '--runs: expected an integer ≥ 1, got "10k"'],
   ['bench/reconciliation.ts', ['--rows'], "Option '--rows <value>' argument missing"],
   ['bench/reconciliation.ts', ['--batch', '1001'], '--batch: expected an integer from 1 to 1000, got "1001"'],
+  ['bench/reconciliation.ts', ['--only', 'outbx'], '--only: expected one of resync, outbox, got "outbx"'],
   ['scripts/demo.ts', ['--approval-pause=-1'], '--approval-pause: expected a number ≥ 0, got "-1"'],
 ])('%s %j is refused with exit 2 and no stack trace', (script, args, message) => {
   const r = run(script, ...args);
