@@ -12,6 +12,7 @@ import { loadConfig } from '../shared/config';
 import { REPO_ROOT } from '../shared/paths';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { runApiCampaign, targetPassed } from '../test/fuzz/api-campaign';
+import { fuzzTargets } from '../test/fuzz/api-targets';
 import { runConfigCampaign } from '../test/fuzz/config-campaign';
 import { fuzzTokens } from '../test/fuzz/fuzz-tokens';
 import { numberOption, parseCommandLine } from './lib/command-line';
@@ -29,6 +30,17 @@ async function main(): Promise<number> {
   const runs = numberOption(values.runs, 'runs');
   const fileRuns = numberOption(values['file-runs'], 'file-runs');
   const concurrency = numberOption(values.concurrency, 'concurrency');
+  // Each name picks the endpoints whose name contains it: one that picks none is a typo, and the
+  // campaign would otherwise test nothing and pass.
+  const only = values.only?.split(',');
+  const names = fuzzTargets().map((t) => t.name);
+  const unmatched = only?.filter((n) => !names.some((name) => name.includes(n))) ?? [];
+  if (unmatched.length > 0) {
+    console.error(
+      `--only: no endpoint matches ${unmatched.map((n) => `"${n}"`).join(', ')}; endpoints: ${names.join(', ')}`,
+    );
+    return 2;
+  }
   const config = loadConfig();
   const devTokens = readDevTokens();
   if (!devTokens) throw new Error('no dev tokens: run `npm run stack -- up` first');
@@ -44,7 +56,7 @@ async function main(): Promise<number> {
       runs,
       seed,
       concurrency,
-      only: values.only?.split(','),
+      only,
       log: console.log,
     });
     const files = values.only ? [] : runConfigCampaign(fileRuns, seed, console.log);

@@ -35,6 +35,7 @@ test.each([
 test.each([
   ['scripts/bench.ts', ['--bogus'], "Unknown option '--bogus'"],
   ['scripts/fuzz.ts', ['--runs', '10k'], '--runs: expected an integer ≥ 1, got "10k"'],
+  ['scripts/fuzz.ts', ['--only', 'POST /v1/nope'], '--only: no endpoint matches "POST /v1/nope"'],
   ['bench/reconciliation.ts', ['--rows'], "Option '--rows <value>' argument missing"],
   ['bench/reconciliation.ts', ['--batch', '1001'], '--batch: expected an integer from 1 to 1000, got "1001"'],
   ['bench/reconciliation.ts', ['--only', 'outbx'], '--only: expected one of resync, outbox, got "outbx"'],
