@@ -3,15 +3,7 @@
 // and its floor is that time spread over the cores.
 import { cpus } from 'node:os';
 import { startCpuWindow } from '../../../bench/lib/machine-cpu';
-
-/** Spins until this process has used `ms` more CPU time (user + system), whatever the load. */
-function burn(ms: number): void {
-  const from = process.cpuUsage();
-  for (;;) {
-    const used = process.cpuUsage(from);
-    if ((used.user + used.system) / 1000 >= ms) return;
-  }
-}
+import { burnCpu as burn } from '../../support/burn-cpu';
 
 test('a window counts the CPU burned inside it, and its floor is that over the cores', () => {
   burn(100); // before the window: must not count

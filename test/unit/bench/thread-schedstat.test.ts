@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSchedstat, stackWorkerPid, startThreadWindow } from '../../../bench/lib/thread-schedstat';
+import { burnCpu as burn } from '../../support/burn-cpu';
 
 const stateDirs: string[] = [];
 afterAll(() => {
@@ -18,15 +19,6 @@ function stateDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rebound-schedstat-'));
   stateDirs.push(dir);
   return dir;
-}
-
-/** Spins until this process has used `ms` more CPU time (user + system), whatever the load. */
-function burn(ms: number): void {
-  const from = process.cpuUsage();
-  for (;;) {
-    const used = process.cpuUsage(from);
-    if ((used.user + used.system) / 1000 >= ms) return;
-  }
 }
 
 test('a schedstat line gives the time on a core and the time waiting, and nothing else is read as one', () => {
