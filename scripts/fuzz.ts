@@ -12,7 +12,7 @@ import { loadConfig } from '../shared/config';
 import { REPO_ROOT } from '../shared/paths';
 import { workflowTaskQueue } from '../shared/task-queues';
 import { runApiCampaign, targetPassed } from '../test/fuzz/api-campaign';
-import { fuzzTargets } from '../test/fuzz/api-targets';
+import { fuzzTargets, pickedBy } from '../test/fuzz/api-targets';
 import { runConfigCampaign } from '../test/fuzz/config-campaign';
 import { fuzzTokens } from '../test/fuzz/fuzz-tokens';
 import { numberOption, parseCommandLine } from './lib/command-line';
@@ -33,11 +33,11 @@ async function main(): Promise<number> {
   // Each name picks the endpoints whose name contains it: one that picks none is a typo, and the
   // campaign would otherwise test nothing and pass.
   const only = values.only?.split(',');
-  const names = fuzzTargets().map((t) => t.name);
-  const unmatched = only?.filter((n) => !names.some((name) => name.includes(n))) ?? [];
+  const targets = fuzzTargets();
+  const unmatched = only?.filter((n) => !targets.some((t) => pickedBy(t, [n]))) ?? [];
   if (unmatched.length > 0) {
     console.error(
-      `--only: no endpoint matches ${unmatched.map((n) => `"${n}"`).join(', ')}; endpoints: ${names.join(', ')}`,
+      `--only: no endpoint matches ${unmatched.map((n) => `"${n}"`).join(', ')}; endpoints: ${targets.map((t) => t.name).join(', ')}`,
     );
     return 2;
   }
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
       only,
       log: console.log,
     });
-    const files = values.only ? [] : runConfigCampaign(fileRuns, seed, console.log);
+    const files = only ? [] : runConfigCampaign(fileRuns, seed, console.log);
     const commit = headCommit();
     const lines = [
       `# Bad-input campaign of ${commit}, seed ${seed}, started ${started.toISOString()}`,

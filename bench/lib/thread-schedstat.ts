@@ -38,10 +38,10 @@ export function parseSchedstat(text: string): Schedstat {
   return { runNs: Number(fields[0]), waitNs: Number(fields[1]) };
 }
 
-/** The counters of thread `tid` of process `pid` (its main thread by default); null if unreadable. */
-export function readSchedstat(pid: number, tid: number = pid): Schedstat | null {
+/** The counters of the main thread of process `pid` (its thread id is the pid); null if unreadable. */
+export function readSchedstat(pid: number): Schedstat | null {
   try {
-    return parseSchedstat(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+    return parseSchedstat(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8'));
   } catch {
     return null; // not Linux, no schedstats, or the process is gone
   }

@@ -6,7 +6,7 @@
 // /healthz after each target. Findings keep the request that produced them.
 import fc from 'fast-check';
 import { type Client } from '@temporalio/client';
-import { fuzzTargets, type FuzzRequest, type FuzzTarget, type FuzzTokens } from './api-targets';
+import { fuzzTargets, pickedBy, type FuzzRequest, type FuzzTarget, type FuzzTokens } from './api-targets';
 
 export interface TargetCounts {
   target: string;
@@ -82,7 +82,7 @@ async function workflowCount(client: Client, taskQueue: string): Promise<number>
 export async function runApiCampaign(o: CampaignOptions): Promise<TargetCounts[]> {
   const health = await fetch(`${o.baseUrl}/healthz`);
   if (health.status !== 200) throw new Error(`the API at ${o.baseUrl} is not healthy (${health.status})`);
-  const targets = fuzzTargets().filter((t) => !o.only || o.only.some((n) => t.name.includes(n)));
+  const targets = fuzzTargets().filter((t) => pickedBy(t, o.only));
   const results: TargetCounts[] = [];
   for (const target of targets) {
     const t0 = Date.now();

@@ -32,6 +32,14 @@ export interface FuzzTarget {
   request: (tokens: FuzzTokens) => fc.Arbitrary<FuzzRequest>;
 }
 
+/**
+ * Whether `--only` names pick this target: one of them is part of its name. No names pick every
+ * target.
+ */
+export function pickedBy(target: FuzzTarget, only: readonly string[] | undefined): boolean {
+  return !only || only.some((n) => target.name.includes(n));
+}
+
 /** Printable ASCII only: fetch refuses other bytes in a header before they reach the server. */
 const headerText = fc
   .string({ unit: 'binary-ascii', maxLength: 200 })
