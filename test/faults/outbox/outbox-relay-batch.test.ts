@@ -353,6 +353,74 @@ test("an intent record's id bounds are its lowest and highest id, whoever writes
   }
 }, 30_000);
 
+test('a claim finds earlier intent records through their index, never by reading the whole table', async () => {
+  const rows = await enqueueSequences(pool, { topic, aggregates: 2, perAggregate: 2, prefix: randomUUID() });
+  const ids = (
+    await pool.query<{ id: string }>(
+      'SELECT id::text FROM outbox WHERE idempotency_key = ANY($1) ORDER BY id',
+      [rows.map((r) => r.key)],
+    )
+  ).rows.map((r) => r.id);
+  // Many pages of records far from the claimed ids (a used relay's table: every batch writes a
+  // record of about 4 KB and deletes it soon after), analysed so the planner knows them.
+  const far = await pool.query<{ id: string }>(
+    `INSERT INTO outbox_relay_intents (row_ids, topics, partitions, from_offsets)
+     SELECT ARRAY(SELECT -(g * 1000 + x)::bigint FROM generate_series(1, 500) x), '{t}', '{0}', '{0}'
+       FROM generate_series(1, 300) g
+     RETURNING id::text`,
+  );
+  const recordIds = far.rows.map((r) => r.id);
+  await pool.query('ANALYZE outbox_relay_intents');
+  const client = await pool.connect();
+  let broken = false;
+  // One claim of these rows in a transaction rolled back (and its locks released), with how this
+  // transaction read outbox_relay_intents.
+  const claim = async () => {
+    await client.query('BEGIN');
+    try {
+      const r = await client.query<{ id: string; has_intents: boolean }>(
+        `SELECT id::text, has_intents FROM outbox_relay_claim($1, $2, $3, '{}', '{}', '{}', '{t}', '{0}', '{0}')`,
+        [String(BigInt(ids[0]) - 1n), ids.length, LOCK_CLASS],
+      );
+      const scans = await client.query<{ seq_scan: string; idx_scan: string }>(
+        "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'outbox_relay_intents'",
+      );
+      return {
+        ids: r.rows.map((x) => x.id),
+        hasIntents: r.rows.map((x) => x.has_intents),
+        seqScans: Number(scans.rows[0].seq_scan),
+        indexScans: Number(scans.rows[0].idx_scan),
+      };
+    } finally {
+      await client.query('ROLLBACK');
+      await client.query('SELECT pg_advisory_unlock_all()');
+    }
+  };
+  try {
+    const clean = await claim();
+    expect(clean.ids).toEqual(ids);
+    expect(clean.hasIntents).toEqual(ids.map(() => false));
+    expect(clean.seqScans).toBe(0);
+    expect(clean.indexScans).toBeGreaterThan(0);
+    // An earlier attempt's record naming one claimed row among far ones is still found.
+    const earlier = await pool.query<{ id: string }>(
+      `INSERT INTO outbox_relay_intents (row_ids, topics, partitions, from_offsets)
+       VALUES ($1::bigint[], '{t}', '{0}', '{0}') RETURNING id::text`,
+      [`{-5,${ids[2]},-3}`],
+    );
+    recordIds.push(earlier.rows[0].id);
+    const found = await claim();
+    expect(found.hasIntents).toEqual(ids.map(() => true));
+    expect(found.seqScans).toBe(0);
+  } catch (err) {
+    broken = true;
+    throw err;
+  } finally {
+    client.release(broken);
+    await pool.query('DELETE FROM outbox_relay_intents WHERE id = ANY($1::bigint[])', [recordIds]);
+  }
+}, 60_000);
+
 test('relays failing while Kafka is unreachable leak no pool client', async () => {
   const small = createPool(config, 'platform', 2);
   const deadKafka = new Kafka({
