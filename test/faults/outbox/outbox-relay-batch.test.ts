@@ -357,7 +357,7 @@ test('a claim finds earlier intent records through their index, never by reading
   const rows = await enqueueSequences(pool, { topic, aggregates: 2, perAggregate: 2, prefix: randomUUID() });
   const ids = (
     await pool.query<{ id: string }>(
-      'SELECT id::text FROM outbox WHERE idempotency_key = ANY($1) ORDER BY id',
+      'SELECT o.id::text AS id FROM outbox o WHERE o.idempotency_key = ANY($1) ORDER BY o.id',
       [rows.map((r) => r.key)],
     )
   ).rows.map((r) => r.id);
