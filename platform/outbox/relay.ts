@@ -581,9 +581,8 @@ interface EarlierIntent {
 }
 
 /**
- * Intent records of earlier attempts that name any of these rows (normally none). Found through
- * the index on the bounds (migrations 031, 032): only records whose id range overlaps are read and
- * compared id by id (a record without bounds names no id).
+ * Intent records of earlier attempts that name any of these rows (normally none). Bounds first
+ * (migration 031, indexed in 032): only records whose id range overlaps are compared id by id.
  */
 async function earlierIntents(pool: Pool, ids: string[]): Promise<EarlierIntent[]> {
   if (ids.length === 0) return [];
@@ -596,8 +595,8 @@ async function earlierIntents(pool: Pool, ids: string[]): Promise<EarlierIntent[
   }>(
     `SELECT id::text, row_ids::text[] AS row_ids, topics, partitions, from_offsets::text[] AS from_offsets
        FROM outbox_relay_intents
-      WHERE high_id >= (SELECT min(x) FROM unnest($1::bigint[]) AS x)
-        AND low_id <= (SELECT max(x) FROM unnest($1::bigint[]) AS x)
+      WHERE (low_id IS NULL OR (low_id <= (SELECT max(x) FROM unnest($1::bigint[]) AS x)
+                                AND high_id >= (SELECT min(x) FROM unnest($1::bigint[]) AS x)))
         AND row_ids && $1::bigint[]`,
     [bigintArray(ids)],
   );
